@@ -1,0 +1,2 @@
+export * from './ip.ts';
+export * from './cidr.ts';
