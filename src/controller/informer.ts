@@ -1,0 +1,186 @@
+// An informer: a list+watch cache of one resource type with indexers and event handlers, like
+// client-go's SharedIndexInformer. Watching without a resourceVersion gives the initial list as
+// ADDED events followed by a BOOKMARK, which marks the cache as synced.
+
+import type { GroupKind, KObject } from '../k8s/object.ts';
+import { objectKey } from '../k8s/object.ts';
+import type { ResourceStore, Watch, WatchEvent } from '../store/types.ts';
+
+export interface EventHandlers<T extends KObject> {
+  add?(obj: T): void;
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T): void;
+}
+
+export type IndexFunc<T extends KObject> = (obj: T) => string[];
+
+export interface InformerOptions<T extends KObject> {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  indexers?: Record<string, IndexFunc<T>>;
+  onError?: (err: unknown) => void;
+}
+
+export class Informer<T extends KObject = KObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly handlers: EventHandlers<T>[] = [];
+  private watch: Watch | undefined;
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private stopped = false;
+  /** Keys seen during a relist, to find objects deleted while the watch was gone. */
+  private relistSeen: Set<string> | undefined;
+
+  constructor(
+    private readonly store: ResourceStore,
+    readonly gk: GroupKind,
+    private readonly opts: InformerOptions<T> = {},
+  ) {
+    for (const name of Object.keys(opts.indexers ?? {})) this.indices.set(name, new Map());
+  }
+
+  /** Starts list+watch; resolves once the initial list is in the cache. */
+  start(): Promise<void> {
+    this.startWatch();
+    return this.waitForSync();
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch?.stop();
+  }
+
+  /** Registers handlers; with `replay`, `add` is called for every cached object first. */
+  on(handlers: EventHandlers<T>, replay = true): () => void {
+    this.handlers.push(handlers);
+    if (replay && this.synced) for (const obj of this.cache.values()) handlers.add?.(obj);
+    return () => {
+      const i = this.handlers.indexOf(handlers);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  getByName(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(objectKey({ namespace, name }));
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  byIndex(index: string, value: string): T[] {
+    const idx = this.indices.get(index);
+    if (!idx) throw new Error(`informer ${this.gk.kind}: no index named ${index}`);
+    const keys = idx.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const obj = this.cache.get(k);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  private startWatch(): void {
+    if (this.stopped) return;
+    this.relistSeen = new Set();
+    this.watch = this.store.watch<T>(
+      this.gk,
+      {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+      },
+      (ev) => this.onEvent(ev),
+    );
+  }
+
+  private onEvent(ev: WatchEvent<T>): void {
+    if (this.stopped) return;
+    if (ev.type === 'BOOKMARK') {
+      if (this.relistSeen) this.finishRelist();
+      return;
+    }
+    const obj = ev.object;
+    const key = objectKey(obj.metadata);
+    this.relistSeen?.add(key);
+    const old = this.cache.get(key);
+    if (ev.type === 'DELETED') {
+      if (!old) return;
+      this.cache.delete(key);
+      this.unindex(key, old);
+      for (const h of this.handlers) h.delete?.(old);
+      return;
+    }
+    if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    this.cache.set(key, obj);
+    if (old) this.unindex(key, old);
+    this.index(key, obj);
+    for (const h of this.handlers) {
+      if (old) h.update?.(old, obj);
+      else h.add?.(obj);
+    }
+  }
+
+  private finishRelist(): void {
+    const seen = this.relistSeen!;
+    this.relistSeen = undefined;
+    for (const [key, obj] of [...this.cache]) {
+      if (seen.has(key)) continue;
+      this.cache.delete(key);
+      this.unindex(key, obj);
+      for (const h of this.handlers) h.delete?.(obj);
+    }
+    if (!this.synced) {
+      this.synced = true;
+      const waiters = this.syncWaiters;
+      this.syncWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private index(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+      const idx = this.indices.get(name)!;
+      for (const v of fn(obj)) {
+        let set = idx.get(v);
+        if (!set) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+      const idx = this.indices.get(name)!;
+      for (const v of fn(obj)) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx.delete(v);
+      }
+    }
+  }
+}
