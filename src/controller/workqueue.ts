@@ -22,6 +22,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, TimerHandle>();
+  /** Keys waiting out a failure backoff (a subset of `delayed`). */
+  private readonly retrying = new Set<string>();
   private handler: ((key: string) => Promise<void> | void) | undefined;
   private running = 0;
   private concurrency = 1;
@@ -62,6 +64,7 @@ export class WorkQueue {
       key,
       this.clock.setTimeout(() => {
         this.delayed.delete(key);
+        this.retrying.delete(key);
         this.add(key);
       }, ms),
     );
@@ -71,7 +74,13 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.retrying.add(key);
     this.addAfter(key, Math.min(this.maxDelay, this.baseDelay * 2 ** n));
+  }
+
+  /** Keys that failed and will be retried after their backoff. */
+  get retries(): number {
+    return this.retrying.size;
   }
 
   /** Clears a key's failure count (call after a success). */
@@ -86,9 +95,9 @@ export class WorkQueue {
     this.schedulePump();
   }
 
-  /** True when nothing is queued or being processed (delayed retries do not count). */
+  /** True when nothing is queued, being processed, or waiting to be retried after a failure. */
   isIdle(): boolean {
-    return this.queue.length === 0 && this.running === 0;
+    return this.queue.length === 0 && this.running === 0 && this.retrying.size === 0;
   }
 
   /** Resolves the next time the queue becomes idle (immediately if it is). */
@@ -105,6 +114,7 @@ export class WorkQueue {
     this.stopped = true;
     for (const t of this.delayed.values()) t.cancel();
     this.delayed.clear();
+    this.retrying.clear();
     this.queue.length = 0;
     this.queued.clear();
   }

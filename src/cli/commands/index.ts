@@ -1,0 +1,9 @@
+// Feature command groups (bgp, service/bpf/map, l2 ...) register themselves here; each module
+// exports a function that adds its commands to the program.
+
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+export type RegisterCommands = (program: Command, ctx: CliContext, run: (p: Promise<number>) => void) => void;
+
+export const FEATURE_COMMANDS: RegisterCommands[] = [];

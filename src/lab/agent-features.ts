@@ -1,0 +1,6 @@
+// The agent features every node runs (besides IPAM, which the lab wires to the kubelet).
+// A feature is added by listing it here.
+
+import type { AgentFeature } from '../agent/agent.ts';
+
+export const AGENT_FEATURES: readonly AgentFeature[] = [];
