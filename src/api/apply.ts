@@ -1,13 +1,13 @@
 // `kubectl apply` semantics, executed next to the store: create what is missing, otherwise a
 // three-way merge of the last applied configuration, the new configuration and the live object
 // (fields the user removed are removed; fields controllers set are kept). All objects of one
-// invocation are checked first (dry run), so a failing multi-document apply applies nothing.
+// invocation go into one store transaction, so a failing multi-document apply applies nothing.
 
 import { resourceTypeOf } from '../k8s/kinds.ts';
 import type { GroupKind, KObject } from '../k8s/object.ts';
 import { groupKindOf } from '../k8s/object.ts';
 import { applyMergePatch } from '../k8s/patch.ts';
-import type { ResourceStore } from '../store/types.ts';
+import { type ResourceStore, type StoreOp, StoreError } from '../store/types.ts';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -66,41 +66,59 @@ export function objectRef(obj: KObject): string {
 }
 
 function withLastApplied(obj: KObject): KObject {
-  const config = structuredClone(obj);
-  const annotations = { ...(obj.metadata.annotations ?? {}) };
-  delete annotations[LAST_APPLIED];
-  if (config.metadata.annotations) {
-    delete config.metadata.annotations[LAST_APPLIED];
-    if (Object.keys(config.metadata.annotations).length === 0) delete config.metadata.annotations;
-  }
-  annotations[LAST_APPLIED] = `${JSON.stringify(config)}\n`;
-  return { ...obj, metadata: { ...obj.metadata, annotations } };
+  const { [LAST_APPLIED]: _previous, ...others } = obj.metadata.annotations ?? {};
+  const configMeta = { ...obj.metadata };
+  if (Object.keys(others).length) configMeta.annotations = others;
+  else delete configMeta.annotations;
+  const config = `${JSON.stringify({ ...obj, metadata: configMeta })}\n`;
+  return { ...obj, metadata: { ...obj.metadata, annotations: { ...others, [LAST_APPLIED]: config } } };
 }
 
-async function applyOne(store: ResourceStore, obj: KObject, dryRun: boolean): Promise<ApplyResult> {
-  const gk: GroupKind = groupKindOf(obj);
-  const ns = resourceTypeOf(gk)?.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+interface Planned {
+  op: StoreOp | undefined;
+  live: KObject | undefined;
+  desired: KObject;
+}
+
+/** What applying one object means against its live version: a create, an update, or nothing. */
+function plan(obj: KObject, live: KObject | undefined, ns: string | undefined): Planned {
   const desired = withLastApplied({ ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } });
-  const live = obj.metadata.name ? await store.get(gk, ns, obj.metadata.name) : undefined;
-  if (!live) {
-    const created = await store.create(desired, { dryRun });
-    return { ref: objectRef(created), action: 'created', object: created };
-  }
+  if (!live) return { op: { op: 'create', object: desired }, live, desired };
   const raw = live.metadata.annotations?.[LAST_APPLIED];
   const last = raw ? (JSON.parse(raw) as KObject) : undefined;
   const patch = threeWayPatch(last, desired, live);
-  if (patch === undefined) return { ref: objectRef(live), action: 'unchanged', object: live };
+  if (patch === undefined) return { op: undefined, live, desired };
   const merged = applyMergePatch(live, patch) as KObject;
-  const updated = await store.update({ ...merged, metadata: { ...merged.metadata, resourceVersion: live.metadata.resourceVersion } }, { dryRun });
-  const changed = updated.metadata.resourceVersion !== live.metadata.resourceVersion || dryRun;
-  return { ref: objectRef(updated), action: changed ? 'configured' : 'unchanged', object: updated };
+  return { op: { op: 'update', object: { ...merged, metadata: { ...merged.metadata, resourceVersion: live.metadata.resourceVersion } } }, live, desired };
 }
 
-/** Applies objects in order after a dry run of all of them; throws the first error before changing anything. */
+/**
+ * Applies objects in one store transaction: all of them or none. A conflicting concurrent write
+ * makes the whole invocation retry once from fresh reads, like kubectl's apply retry.
+ */
 export async function applyObjects(store: ResourceStore, objects: readonly KObject[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult[]> {
-  for (const obj of objects) await applyOne(store, obj, true);
-  if (opts.dryRun) return Promise.all(objects.map((o) => applyOne(store, o, true)));
-  const out: ApplyResult[] = [];
-  for (const obj of objects) out.push(await applyOne(store, obj, false));
-  return out;
+  for (let attempt = 0; ; attempt++) {
+    const plans: Planned[] = [];
+    for (const obj of objects) {
+      const gk: GroupKind = groupKindOf(obj);
+      const ns = resourceTypeOf(gk)?.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+      const live = obj.metadata.name ? await store.get(gk, ns, obj.metadata.name) : undefined;
+      plans.push(plan(obj, live, ns));
+    }
+    const ops = plans.flatMap((p) => (p.op ? [p.op] : []));
+    let written: KObject[];
+    try {
+      written = ops.length ? await store.transaction(ops, { dryRun: opts.dryRun }) : [];
+    } catch (err) {
+      if (attempt === 0 && err instanceof StoreError && err.code === 'Conflict') continue;
+      throw err;
+    }
+    let i = 0;
+    return plans.map((p) => {
+      if (!p.op) return { ref: objectRef(p.live!), action: 'unchanged', object: p.live! };
+      const object = written[i++]!;
+      const action: ApplyAction = p.op.op === 'create' ? 'created' : object.metadata.resourceVersion === p.live!.metadata.resourceVersion && !opts.dryRun ? 'unchanged' : 'configured';
+      return { ref: objectRef(object), action, object };
+    });
+  }
 }

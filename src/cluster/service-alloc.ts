@@ -23,28 +23,56 @@ function invalid(svc: Service, field: string, value: string | number, msg: strin
   return new StoreError('Invalid', `Service "${svc.metadata.name}" is invalid: ${detail}`, [{ field, message: msg }]);
 }
 
+interface Holding {
+  ips: string[];
+  ports: string[];
+}
+
+/**
+ * Committed allocations come from the services the store holds (fed by `observe`/`release`).
+ * An admission also reserves what it hands out, under the service's key, until the store shows
+ * the service: a dry run or a transaction that fails leaves only a reservation that the same
+ * service reuses on its next admission and that lapses after `reservationMs`.
+ */
 export class ServiceAllocator {
-  private readonly ips = new Map<string, string>(); // ip -> owner key
+  private readonly committed = new Map<string, Holding>();
+  private readonly pending = new Map<string, Holding & { expires: number }>();
+  private readonly ips = new Map<string, string>(); // ip -> owner key (committed and pending)
   private readonly ports = new Map<string, string>(); // "port/proto" -> owner key
 
   constructor(
     private readonly serviceCIDRs: Cidr[],
     private readonly rng: Rng,
+    private readonly now: () => number = Date.now,
+    private readonly reservationMs = 30_000,
   ) {}
 
   /** Rebuilds the allocation state from stored services (after a restart). */
   restore(services: Service[]): void {
-    this.ips.clear();
-    this.ports.clear();
-    for (const s of services) this.record(s, ownerKey(s));
+    for (const key of [...this.committed.keys(), ...this.pending.keys()]) this.drop(key);
+    for (const s of services) this.hold(this.committed, ownerKey(s), holdingOf(s));
+  }
+
+  /** The store now holds this version of the service. */
+  observe(svc: Service): void {
+    const key = ownerKey(svc);
+    this.pending.delete(key);
+    this.hold(this.committed, key, holdingOf(svc));
+  }
+
+  /** Frees everything a deleted service held. */
+  release(svc: Service): void {
+    this.drop(ownerKey(svc));
   }
 
   /** Admission step for Services: fills in clusterIP(s)/nodePorts, rejects collisions. */
   admit(op: 'create' | 'update', obj: KObject, old?: KObject): KObject {
     if (obj.kind !== 'Service' || obj.apiVersion !== 'v1') return obj;
-    const svc = structuredClone(obj) as Service;
+    this.expireReservations();
     const prev = old as Service | undefined;
-    const spec = svc.spec ?? (svc.spec = {});
+    const svc = { ...(obj as Service), spec: { ...((obj as Service).spec ?? {}) } };
+    svc.spec.ports = svc.spec.ports?.map((p) => ({ ...p }));
+    const spec = svc.spec;
     const key = ownerKey(svc);
     if (op === 'update' && prev) {
       spec.clusterIP ??= prev.spec?.clusterIP;
@@ -52,16 +80,50 @@ export class ServiceAllocator {
     }
     if (spec.type !== 'ExternalName') this.assignClusterIPs(svc, key);
     this.assignNodePorts(svc, key, prev);
-    if (prev) this.releaseUnused(prev, svc);
-    this.record(svc, key);
+    this.hold(this.pending, key, { ...holdingOf(svc), expires: this.now() + this.reservationMs });
     return svc;
   }
 
-  /** Frees everything a deleted service held. */
-  release(svc: Service): void {
-    const key = ownerKey(svc);
-    for (const [ip, owner] of this.ips) if (owner === key) this.ips.delete(ip);
-    for (const [p, owner] of this.ports) if (owner === key) this.ports.delete(p);
+  /** Reservations sit in expiry order (hold() re-inserts), so this stops at the first live one. */
+  private expireReservations(): void {
+    const now = this.now();
+    for (const [key, h] of this.pending) {
+      if (h.expires > now) break;
+      this.pending.delete(key);
+      this.unindex(key, h);
+    }
+  }
+
+  private hold<H extends Holding>(source: Map<string, H>, key: string, h: H): void {
+    const old = source.get(key);
+    source.delete(key);
+    source.set(key, h);
+    if (old) this.unindex(key, old);
+    for (const ip of h.ips) this.ips.set(ip, key);
+    for (const p of h.ports) this.ports.set(p, key);
+  }
+
+  private drop(key: string): void {
+    for (const source of [this.committed, this.pending] as Map<string, Holding>[]) {
+      const h = source.get(key);
+      source.delete(key);
+      if (h) this.unindex(key, h);
+    }
+  }
+
+  /** Removes index entries of `h` that neither of the key's current holdings still uses. */
+  private unindex(key: string, h: Holding): void {
+    const keep = (pick: (x: Holding) => string[]) => new Set([...pick(this.committed.get(key) ?? EMPTY), ...pick(this.pending.get(key) ?? EMPTY)]);
+    const ipsKept = keep((x) => x.ips);
+    const portsKept = keep((x) => x.ports);
+    for (const ip of h.ips) if (!ipsKept.has(ip) && this.ips.get(ip) === key) this.ips.delete(ip);
+    for (const p of h.ports) if (!portsKept.has(p) && this.ports.get(p) === key) this.ports.delete(p);
+  }
+
+  /** Whether `ip` is free for `key` (its own holdings count as free). */
+  private ipFreeFor(ip: string, key: string): boolean {
+    const owner = this.ips.get(ip);
+    return owner === undefined || owner === key;
   }
 
   private assignClusterIPs(svc: Service, key: string): void {
@@ -87,14 +149,16 @@ export class ServiceAllocator {
         out.push(formatIP(ip));
         return;
       }
-      out.push(this.pickIP(cidr));
+      // a dry run or failed write of this same service reserved one already: hand out the same
+      const again = this.pending.get(key)?.ips.find((ip) => { const x = parseIP(ip); return x !== undefined && cidrContains(cidr, x); });
+      out.push(again ?? this.pickIP(cidr, key));
     });
     spec.clusterIPs = out;
     spec.clusterIP = out[0];
     spec.ipFamilies = families.slice(0, out.length);
   }
 
-  private pickIP(cidr: Cidr): string {
+  private pickIP(cidr: Cidr, key: string): string {
     const { from } = cidrRange(cidr);
     const size = cidrSize(cidr);
     // the network address and (IPv4) broadcast address are never handed out
@@ -106,7 +170,7 @@ export class ServiceAllocator {
       const start = BigInt(this.rng.uint32()) % span;
       for (let i = 0n; i < span && i < 1_000_000n; i++) {
         const ip = formatIP({ family: cidr.family, value: from + 1n + lo + ((start + i) % span) });
-        if (!this.ips.has(ip)) return ip;
+        if (this.ipFreeFor(ip, key)) return ip;
       }
       return undefined;
     };
@@ -118,6 +182,7 @@ export class ServiceAllocator {
   private assignNodePorts(svc: Service, key: string, prev?: Service): void {
     const spec = svc.spec!;
     const wantsNodePorts = spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+    const reservedPorts = [...(this.pending.get(key)?.ports ?? [])];
     (spec.ports ?? []).forEach((p, i) => {
       const proto = p.protocol ?? 'TCP';
       if (!wantsNodePorts) {
@@ -125,7 +190,10 @@ export class ServiceAllocator {
         return;
       }
       const before = prev?.spec?.ports?.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === proto)?.nodePort;
-      const requested = p.nodePort ?? before;
+      // a dry run or failed write of this same service reserved ports already: hand out the same
+      const reservedAt = p.nodePort ?? before ? -1 : reservedPorts.findIndex((r) => r.endsWith(`/${proto}`));
+      const reserved = reservedAt >= 0 ? reservedPorts.splice(reservedAt, 1)[0] : undefined;
+      const requested = p.nodePort ?? before ?? (reserved ? Number.parseInt(reserved, 10) : undefined);
       if (requested !== undefined && requested !== 0) {
         if (requested < NODE_PORT_MIN || requested > NODE_PORT_MAX) {
           throw invalid(svc, `spec.ports[${i}].nodePort`, requested, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_MIN}-${NODE_PORT_MAX}`);
@@ -155,21 +223,15 @@ export class ServiceAllocator {
     if (port === undefined) throw new StoreError('Internal', 'Internal error occurred: failed to allocate a nodePort: range is full');
     return port;
   }
+}
 
-  private releaseUnused(prev: Service, next: Service): void {
-    const keep = new Set((next.spec?.ports ?? []).map((p) => `${p.nodePort}/${p.protocol ?? 'TCP'}`));
-    for (const p of prev.spec?.ports ?? []) {
-      const k = `${p.nodePort}/${p.protocol ?? 'TCP'}`;
-      if (p.nodePort && !keep.has(k)) this.ports.delete(k);
-    }
-  }
+const EMPTY: Holding = { ips: [], ports: [] };
 
-  private record(svc: Service, key: string): void {
-    for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) {
-      if (ip !== 'None') this.ips.set(ip, key);
-    }
-    for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.ports.set(`${p.nodePort}/${p.protocol ?? 'TCP'}`, key);
-  }
+function holdingOf(svc: Service): Holding {
+  return {
+    ips: (svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])).filter((ip) => ip !== 'None'),
+    ports: (svc.spec?.ports ?? []).flatMap((p) => (p.nodePort ? [`${p.nodePort}/${p.protocol ?? 'TCP'}`] : [])),
+  };
 }
 
 function ownerKey(svc: Service): string {

@@ -83,7 +83,7 @@ export class Lab {
     this.log = opts.log ?? (() => {});
     this.config = withDefaults(this.topology.cilium.config);
     const serviceCIDR = parseCIDR(this.topology.kubernetes.serviceCIDR)!;
-    this.allocator = new ServiceAllocator([serviceCIDR], this.rng.fork('service-ips'));
+    this.allocator = new ServiceAllocator([serviceCIDR], this.rng.fork('service-ips'), () => this.clock.now());
     this.store = new MemoryStore({
       clock: this.clock,
       rng: this.rng.fork('store'),
@@ -236,9 +236,10 @@ export class Lab {
     await agent.restart();
   }
 
+  /** Committed services feed the allocator; its admission-time reservations lapse once they are seen. */
   private trackServiceReleases(): void {
     const services = new Informer<Service>(this.store, GK.Service);
-    services.on({ delete: (s) => this.allocator.release(s) }, false);
+    services.on({ add: (s) => this.allocator.observe(s), update: (_o, s) => this.allocator.observe(s), delete: (s) => this.allocator.release(s) }, false);
     void services.start();
     this.runnables.push({ name: 'service-ip-release', start: async () => {}, stop: () => services.stop(), isIdle: () => true });
   }
