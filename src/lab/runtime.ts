@@ -33,6 +33,8 @@ import { applyObjects } from '../api/apply.ts';
 import { loadManifests } from '../api/manifests.ts';
 import { AGENT_FEATURES } from './agent-features.ts';
 import { LabApi } from './api-bridge.ts';
+import { LAB_PLUGINS } from './plugin-list.ts';
+import type { LabPlugin } from './plugins.ts';
 import type { LoadedTopology, Topology, TopologyNode } from './topology.ts';
 
 export interface LabOptions {
@@ -43,6 +45,7 @@ export interface LabOptions {
   log?: (line: string) => void;
   agentFeatures?: readonly AgentFeature[];
   operatorFeatures?: readonly OperatorFeature[];
+  plugins?: readonly LabPlugin[];
 }
 
 /** The node's Kubernetes InternalIP: the first address of its first statically addressed interface (kubelet --node-ip). */
@@ -141,6 +144,7 @@ export class Lab {
       if (r) this.runnables.push(r);
     }
     for (const r of this.runnables) await r.start();
+    for (const p of this.plugins) await p.setup(this);
     for (const n of this.topology.nodes) this.agents.set(n.name, this.makeAgent(n.name));
     await this.watchCiliumPods();
     if (existing.items.length === 0) {
@@ -286,9 +290,14 @@ export class Lab {
     await this.settle();
   }
 
+  private get plugins(): readonly LabPlugin[] {
+    return this.opts.plugins ?? LAB_PLUGINS;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const a of this.agents.values()) a.stop();
+    for (const p of [...this.plugins].reverse()) await p.stop?.(this);
     for (const r of [...this.runnables].reverse()) r.stop();
     this.ciliumPods?.stop();
     await this.store.close();
