@@ -1,5 +1,10 @@
 // The one interface every store backend implements (embedded memory store now, etcd later).
-// Everything is async so a remote backend fits; objects handed out are copies the caller owns.
+// Everything is async so a remote backend fits.
+//
+// Copy contract: objects handed out (get, list, watch events, write results) are deeply frozen
+// and may be shared between callers; mutating one throws a TypeError. To change an object, copy
+// it first (`thaw(obj)` from store/json.ts, or spread the parts you change). Objects passed in are
+// copied by the store and never modified or retained.
 
 import type { GroupKind, KObject } from '../k8s/object.ts';
 
@@ -60,6 +65,33 @@ export interface Watch {
   stop(): void;
 }
 
+/** One operation of a transaction; the same meaning as the method of that name. */
+export type StoreOp =
+  | { op: 'create'; object: KObject }
+  | { op: 'update'; object: KObject }
+  | { op: 'updateStatus'; object: KObject }
+  | {
+      op: 'patch';
+      gk: GroupKind;
+      namespace?: string;
+      name: string;
+      type: PatchType;
+      patch: unknown;
+      subresource?: 'status';
+    }
+  | { op: 'delete'; gk: GroupKind; namespace?: string; name: string; resourceVersion?: string; gracePeriodSeconds?: number };
+
+/** A transaction failed at operation `index`; nothing of it was applied. Code and message are the operation's. */
+export class TransactionError extends StoreError {
+  constructor(
+    readonly index: number,
+    cause: StoreError,
+  ) {
+    super(cause.code, cause.message, cause.causes);
+    this.name = 'TransactionError';
+  }
+}
+
 export interface WriteOptions {
   /** Field manager, recorded for status writers; informative only. */
   fieldManager?: string;
@@ -69,10 +101,24 @@ export interface WriteOptions {
 
 export type PatchType = 'merge' | 'json' | 'strategic';
 
+export interface DeleteOptions extends WriteOptions {
+  /** Precondition: delete only this version (else Conflict). */
+  resourceVersion?: string;
+  /**
+   * For kinds with graceful deletion (Pods): seconds until the object should go; 0 removes it now.
+   * Unset: the object's own default (spec.terminationGracePeriodSeconds, else 30).
+   */
+  gracePeriodSeconds?: number;
+}
+
 export interface ResourceStore {
   get<T extends KObject = KObject>(gk: GroupKind, namespace: string | undefined, name: string): Promise<T | undefined>;
   list<T extends KObject = KObject>(gk: GroupKind, opts?: ListOptions): Promise<ListResult<T>>;
-  /** Events are delivered asynchronously (never inside the write call), in revision order per watcher. */
+  /**
+   * Events are delivered asynchronously (never inside the write call), in revision order per watcher.
+   * Throws StoreError synchronously: Gone (resourceVersion older than the history), BadRequest
+   * (unparsable selector or resourceVersion), NotFound (unknown kind).
+   */
   watch<T extends KObject = KObject>(gk: GroupKind, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): Watch;
   /** Sets uid, resourceVersion, generation=1, creationTimestamp; generateName is honoured. */
   create<T extends KObject>(obj: T, opts?: WriteOptions): Promise<T>;
@@ -90,14 +136,17 @@ export interface ResourceStore {
   ): Promise<T>;
   /**
    * Deletes, or with finalizers present only sets deletionTimestamp; the object goes away when
-   * the last finalizer is removed by an update. Returns the object as last seen.
+   * the last finalizer is removed by an update. A scheduled Pod is deleted gracefully: it gets
+   * deletionTimestamp = now + grace period and goes with a later delete whose grace period is 0.
+   * Dependents (ownerReferences) are garbage-collected in the same write. Returns the object as last seen.
    */
-  delete<T extends KObject = KObject>(
-    gk: GroupKind,
-    namespace: string | undefined,
-    name: string,
-    opts?: WriteOptions & { resourceVersion?: string },
-  ): Promise<T>;
+  delete<T extends KObject = KObject>(gk: GroupKind, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<T>;
+  /**
+   * All or nothing: operations run in order, each seeing the effects of the ones before (a
+   * Namespace and then objects in it), and commit together in consecutive revisions; the first
+   * failure throws TransactionError and applies nothing. Results are in operation order.
+   */
+  transaction(ops: readonly StoreOp[], opts?: WriteOptions): Promise<KObject[]>;
   /** The current store revision. */
   revision(): Promise<string>;
   close(): Promise<void>;
