@@ -95,6 +95,7 @@ export const HELM_TO_CONFIG: Readonly<Record<string, string>> = {
   'loadBalancer.l7.algorithm': 'loadbalancer-l7-algorithm',
   'maglev.tableSize': 'bpf-lb-maglev-table-size',
   'maglev.hashSeed': 'bpf-lb-maglev-hash-seed',
+  'loadBalancer.protocolDifferentiation.enabled': 'bpf-lb-proto-diff',
   routingMode: 'routing-mode',
   'socketLB.enabled': 'bpf-lb-sock',
   tunnelProtocol: 'tunnel-protocol',

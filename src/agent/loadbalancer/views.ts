@@ -36,7 +36,7 @@ import {
 import { formatAddrKey, formatL3n4, isUnspecified, joinHostPort, protoName } from '../../datapath/maps/lbaddr.ts';
 import { CT_FLAG_NAMES, type LBCtEntry, type LBNatEntry, type LBTuple } from '../../datapath/maps/lbct.ts';
 import type { LBConfig } from './config.ts';
-import { tabwrite } from './tabwriter.ts';
+import { tabwrite } from '../../text/tabwriter.ts';
 
 const TABLE = { minWidth: 5, padding: 3 };
 

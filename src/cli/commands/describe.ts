@@ -4,7 +4,7 @@
 
 import { ApiError, type KObject } from '../../api/client.ts';
 import { humanDuration } from '../format/age.ts';
-import { tabwrite } from '../format/tabwriter.ts';
+import { tabwrite } from '../../text/tabwriter.ts';
 import { type CliContext, namespaceFor } from '../context.ts';
 import { typeAndNames } from './mutate.ts';
 

@@ -4,7 +4,7 @@
 import { ApiError, type KObject, type ResourceType, resourcesInCategory } from '../../api/client.ts';
 import { asList, toJson, toYaml } from '../format/output.ts';
 import { jsonpath } from '../format/jsonpath.ts';
-import { KUBECTL_TABS, tabwrite } from '../format/tabwriter.ts';
+import { KUBECTL_TABS, tabwrite } from '../../text/tabwriter.ts';
 import { columnsFor } from '../printers/columns.ts';
 import { type CliContext, CliError, namespaceFor, resolveType, typePrefix } from '../context.ts';
 

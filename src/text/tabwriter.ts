@@ -1,6 +1,9 @@
-// Go's text/tabwriter, which both kubectl and cilium print their tables with. Cells end with a
-// tab; text after a line's last tab is not part of a column and is not padded. A column is
-// aligned over a run of consecutive lines that have a cell in it (a "column block").
+// Go's text/tabwriter (padchar ' ', no flags), which kubectl, cilium and cilium-dbg print their
+// tables with. Cells end with a tab; text after a line's last tab is not part of a column and is
+// not padded, while tab-terminated cells are padded even at the end of a line (trailing spaces).
+// A column is aligned over a run of consecutive lines that have a cell in it (a "column block"),
+// so a line without tabs ends every block. Widths count characters (runes), not UTF-16 units.
+// Shared by the CLI and the agents' debug views; it imports nothing.
 
 export interface TabwriterOptions {
   /** Minimal cell width including padding (kubectl 6, cilium 5). */
@@ -11,8 +14,22 @@ export interface TabwriterOptions {
 export const KUBECTL_TABS: TabwriterOptions = { minWidth: 6, padding: 3 };
 export const CILIUM_TABS: TabwriterOptions = { minWidth: 5, padding: 3 };
 
-/** Formats lines of tab-separated cells. */
-export function tabwrite(lines: readonly string[], opts: TabwriterOptions): string {
+function runes(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/**
+ * Formats tab-separated cells: an array of lines (result joined with newlines), or a text as
+ * tabwriter.NewWriter(w, minWidth, 0, padding, ' ', 0) + Flush() would (a final newline kept).
+ */
+export function tabwrite(input: readonly string[] | string, opts: TabwriterOptions): string {
+  if (typeof input === 'string') {
+    const nl = input.endsWith('\n');
+    return tabwrite((nl ? input.slice(0, -1) : input).split('\n'), opts) + (nl ? '\n' : '');
+  }
+  const lines = input;
   const cells = lines.map((l) => l.split('\t'));
   const widths: number[] = [];
   const out: string[] = new Array(lines.length);
@@ -23,7 +40,7 @@ export function tabwrite(lines: readonly string[], opts: TabwriterOptions): stri
       let s = '';
       for (let j = 0; j < row.length; j++) {
         const c = row[j]!;
-        s += j < widths.length && j < row.length - 1 ? c.padEnd(widths[j]!) : c;
+        s += j < widths.length && j < row.length - 1 ? c + ' '.repeat(Math.max(0, widths[j]! - runes(c))) : c;
       }
       out[i] = s;
     }
@@ -39,7 +56,7 @@ export function tabwrite(lines: readonly string[], opts: TabwriterOptions): stri
       for (; t < line1; t++) {
         const row = cells[t]!;
         if (column >= row.length - 1) break;
-        width = Math.max(width, row[column]!.length + opts.padding);
+        width = Math.max(width, runes(row[column]!) + opts.padding);
       }
       widths.push(width);
       format(line0, t);
