@@ -99,8 +99,9 @@ export function buildProgram(ctx: CliContext, run: (p: Promise<number>) => void)
   program
     .command('status')
     .description('Display the status of Cilium (cilium status)')
-    .option('--verbose', "also print the agent's detailed status")
-    .action(() => run(runCiliumStatus(ctx)));
+    .option('--verbose', "also print the agent's detailed status (KubeProxyReplacement details)")
+    .option('--node <name>', 'the node whose agent reports with --verbose (default: the first node)')
+    .action((o) => run(runCiliumStatus(ctx, { verbose: o.verbose, node: o.node })));
 
   const config = program.command('config').description('Cilium configuration (cilium config)');
   config.command('view').description('View the cilium-config ConfigMap').action(() => run(runConfigView(ctx)));

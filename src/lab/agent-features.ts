@@ -2,5 +2,6 @@
 // A feature is added by listing it here.
 
 import type { AgentFeature } from '../agent/agent.ts';
+import { loadBalancerFeature } from '../agent/loadbalancer/feature.ts';
 
-export const AGENT_FEATURES: readonly AgentFeature[] = [];
+export const AGENT_FEATURES: readonly AgentFeature[] = [loadBalancerFeature];

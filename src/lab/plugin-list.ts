@@ -1,5 +1,6 @@
 // The plugins every lab runs, in order. A capability is added by listing its plugin here.
 
 import type { LabPlugin } from './plugins.ts';
+import { loadBalancerPlugin } from './plugins/loadbalancer.ts';
 
-export const LAB_PLUGINS: readonly LabPlugin[] = [];
+export const LAB_PLUGINS: readonly LabPlugin[] = [loadBalancerPlugin];

@@ -95,3 +95,14 @@ test('kubectl verbs: label, scale, cordon/drain, rollout restart', async () => {
   assert.equal(onW0.length, 0);
   await cli(['uncordon', 'k8s-w0']);
 });
+
+test('cilium-dbg service list shows the ClusterIP services with numbered backends', async () => {
+  const { out, code } = await cli(['service', 'list']);
+  assert.equal(code, 0, out);
+  const lines = out.split('\n');
+  assert.match(lines[0]!, /^ID\s+Frontend\s+Service Type\s+Backend\s*$/);
+  assert.match(out, /^\d+\s+10\.96\.0\.1:443\/TCP\s+ClusterIP\s+1 => 192\.168\.10\.100:6443\/TCP \(active\)\s*$/m);
+  assert.match(out, /^\d+\s+10\.96\.0\.10:53\/UDP\s+ClusterIP\s+1 => 172\.20\.\d+\.\d+:53\/UDP \(active\)\s*$/m);
+  const kpr = await cli(['status', '--verbose']);
+  assert.equal(kpr.code, 0);
+});

@@ -13,7 +13,7 @@ function digest(image: string): string {
   return createHash('sha256').update(image).digest('hex');
 }
 
-export async function runCiliumStatus(ctx: CliContext): Promise<number> {
+export async function runCiliumStatus(ctx: CliContext, opts: { verbose?: boolean; node?: string } = {}): Promise<number> {
   const c = ctx.client();
   const get = async (type: string, name: string) => (await c.list(resolveType(type), { namespace: 'kube-system', fieldSelector: `metadata.name=${name}` }))[0] as Any | undefined;
   const agent = await get('daemonset', 'cilium');
@@ -68,6 +68,7 @@ export async function runCiliumStatus(ctx: CliContext): Promise<number> {
   const head = rows.map(([a, b, c]) => (c === undefined ? `${a!.padEnd(23)}${b}` : `${a!.padEnd(23)}${b!.padEnd(25)}${c}`));
   const imageLines = shown.map(([name, img, n], i) => `${(i === 0 ? 'Image versions' : '').padEnd(23)}${name.padEnd(19)}${img}@sha256:${digest(img!)}: ${n}`);
   ctx.stdout(`${[...head, ...imageLines].join('\n')}\n`);
+  if (opts.verbose) ctx.stdout(`\n${await c.debug<string>('lb/kpr-details', opts.node ? { node: opts.node } : {})}`);
   return 0;
 }
 

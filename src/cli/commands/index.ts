@@ -3,7 +3,8 @@
 
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerLbCommands } from './lb.ts';
 
 export type RegisterCommands = (program: Command, ctx: CliContext, run: (p: Promise<number>) => void) => void;
 
-export const FEATURE_COMMANDS: RegisterCommands[] = [];
+export const FEATURE_COMMANDS: RegisterCommands[] = [registerLbCommands];
