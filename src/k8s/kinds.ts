@@ -96,7 +96,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     status: true,
     categories: cilium,
   }),
-  rt('cilium.io', ['v2', 'v2alpha1'], 'CiliumEgressGatewayPolicy', 'ciliumegressgatewaypolicies', {
+  rt('cilium.io', ['v2'], 'CiliumEgressGatewayPolicy', 'ciliumegressgatewaypolicies', {
     short: ['cegp'],
     categories: cilium,
   }),

@@ -206,20 +206,46 @@ export interface HTTPRule {
   method?: string;
   host?: string;
   headers?: string[];
-  headerMatches?: { name: string; value?: string; mismatch?: string }[];
+  headerMatches?: { name: string; value?: string; secret?: { namespace?: string; name: string }; mismatch?: 'LOG' | 'ADD' | 'DELETE' | 'REPLACE' }[];
+}
+
+/** `matchName` or `matchPattern` (toFQDNs, rules.dns). */
+export interface FQDNSelector {
+  matchName?: string;
+  matchPattern?: string;
+}
+
+export interface TLSContext {
+  secret: { namespace?: string; name: string };
+  certificate?: string;
+  privateKey?: string;
+  trustedCA?: string;
 }
 
 export interface PortRule {
   ports?: PortProtocol[];
-  rules?: { http?: HTTPRule[]; dns?: { matchName?: string; matchPattern?: string }[] };
+  rules?: {
+    http?: HTTPRule[];
+    dns?: FQDNSelector[];
+    kafka?: Record<string, unknown>[];
+    l7proto?: string;
+    l7?: Record<string, string>[];
+  };
   serverNames?: string[];
+  terminatingTLS?: TLSContext;
+  originatingTLS?: TLSContext;
+  listener?: { envoyConfig: { kind?: 'CiliumEnvoyConfig' | 'CiliumClusterwideEnvoyConfig'; name: string }; name: string; priority?: number };
 }
 
 export interface CIDRRule {
   cidr?: string;
   cidrGroupRef?: string;
+  cidrGroupSelector?: LabelSelector;
   except?: string[];
 }
+
+/** Cloud-provider groups (`fromGroups`/`toGroups`); cilia accepts them but has no provider to resolve them. */
+export type PolicyGroups = Record<string, unknown>;
 
 export interface ICMPRule {
   fields: { family?: 'IPv4' | 'IPv6'; type: number | string }[];
@@ -231,6 +257,7 @@ export interface IngressRule {
   fromCIDR?: string[];
   fromCIDRSet?: CIDRRule[];
   fromEntities?: string[];
+  fromGroups?: PolicyGroups[];
   fromNodes?: LabelSelector[];
   toPorts?: PortRule[];
   icmps?: ICMPRule[];
@@ -243,9 +270,10 @@ export interface EgressRule {
   toCIDR?: string[];
   toCIDRSet?: CIDRRule[];
   toEntities?: string[];
+  toGroups?: PolicyGroups[];
   toNodes?: LabelSelector[];
   toServices?: { k8sService?: { serviceName: string; namespace?: string }; k8sServiceSelector?: { selector: LabelSelector; namespace?: string } }[];
-  toFQDNs?: { matchName?: string; matchPattern?: string }[];
+  toFQDNs?: FQDNSelector[];
   toPorts?: PortRule[];
   icmps?: ICMPRule[];
   authentication?: { mode: 'disabled' | 'required' | 'test-always-fail' };

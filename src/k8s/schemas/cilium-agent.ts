@@ -1,0 +1,48 @@
+// cilium.io/v2 objects the agent and operator write: CiliumEndpoint, CiliumNode, CiliumIdentity.
+
+import { z } from 'zod';
+import type { CiliumEndpoint, CiliumEndpointStatus, CiliumIdentity, CiliumNode, CiliumNodeSpec } from '../types.ts';
+import { cidrString, int, ipOrEmpty, ipString, kind, obj, oneOf, opaque, str, strList } from './dsl.ts';
+import { objectMeta } from './meta.ts';
+
+const endpointStatus = obj<CiliumEndpointStatus>()({
+  id: int().optional(),
+  identity: z.strictObject({ id: int(), labels: strList().optional() }).optional(),
+  networking: z
+    .strictObject({
+      addressing: z.array(z.strictObject({ ipv4: ipOrEmpty().optional(), ipv6: ipOrEmpty().optional() })),
+      node: str().optional(),
+    })
+    .optional(),
+  state: str().optional(),
+  encryption: z.strictObject({ key: int().optional() }).optional(),
+  'named-ports': z.array(z.strictObject({ name: str(), port: int(), protocol: str() })).optional(),
+});
+
+export const endpoint = kind<CiliumEndpoint>()({ metadata: objectMeta, status: endpointStatus.optional() });
+
+const nodeSpec = obj<CiliumNodeSpec>()({
+  addresses: z.array(z.strictObject({ type: oneOf(['InternalIP', 'ExternalIP', 'CiliumInternalIP']), ip: ipString() })).optional(),
+  ipam: z
+    .strictObject({
+      podCIDRs: z.array(cidrString()).optional(),
+      pools: z
+        .strictObject({ allocated: z.array(z.strictObject({ pool: str(), cidrs: z.array(cidrString()) })).optional() })
+        .optional(),
+    })
+    .optional(),
+  health: z.strictObject({ ipv4: ipOrEmpty().optional(), ipv6: ipOrEmpty().optional() }).optional(),
+  encryption: z.strictObject({ key: int().optional() }).optional(),
+  'instance-id': str().optional(),
+});
+
+export const node = kind<CiliumNode>()({
+  metadata: objectMeta,
+  spec: nodeSpec,
+  status: z.strictObject({ ipam: z.strictObject({ 'operator-status': opaque<Record<string, unknown>>().optional() }).optional() }).optional(),
+});
+
+export const identity = kind<CiliumIdentity>()({
+  metadata: objectMeta,
+  'security-labels': z.record(z.string(), z.string()),
+});
