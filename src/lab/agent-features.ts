@@ -2,6 +2,8 @@
 // A feature is added by listing it here.
 
 import type { AgentFeature } from '../agent/agent.ts';
+import { bgpFeature } from '../agent/bgp/index.ts';
+import { endpointsFeature } from '../agent/endpoints/index.ts';
 import { loadBalancerFeature } from '../agent/loadbalancer/feature.ts';
 
-export const AGENT_FEATURES: readonly AgentFeature[] = [loadBalancerFeature];
+export const AGENT_FEATURES: readonly AgentFeature[] = [loadBalancerFeature, endpointsFeature, bgpFeature];

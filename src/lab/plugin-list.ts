@@ -2,5 +2,6 @@
 
 import type { LabPlugin } from './plugins.ts';
 import { loadBalancerPlugin } from './plugins/loadbalancer.ts';
+import { netemuPlugin } from './plugins/netemu.ts';
 
-export const LAB_PLUGINS: readonly LabPlugin[] = [loadBalancerPlugin];
+export const LAB_PLUGINS: readonly LabPlugin[] = [loadBalancerPlugin, netemuPlugin];

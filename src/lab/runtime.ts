@@ -35,7 +35,7 @@ import { AGENT_FEATURES } from './agent-features.ts';
 import { LabApi } from './api-bridge.ts';
 import { LAB_PLUGINS } from './plugin-list.ts';
 import type { LabPlugin } from './plugins.ts';
-import type { LoadedTopology, Topology, TopologyNode } from './topology.ts';
+import { type LoadedTopology, nodeInternalIP, type Topology, type TopologyNode } from './topology.ts';
 
 export interface LabOptions {
   /** Virtual time for scripted runs and tests; real time for an interactive `lab up`. */
@@ -46,14 +46,6 @@ export interface LabOptions {
   agentFeatures?: readonly AgentFeature[];
   operatorFeatures?: readonly OperatorFeature[];
   plugins?: readonly LabPlugin[];
-}
-
-/** The node's Kubernetes InternalIP: the first address of its first statically addressed interface (kubelet --node-ip). */
-export function nodeInternalIP(n: TopologyNode): string {
-  const iface = n.interfaces.find((i) => !i.dhcp && i.addresses.length > 0) ?? n.interfaces.find((i) => i.addresses.length > 0);
-  const addr = iface?.addresses[0];
-  if (!addr) throw new Error(`node ${n.name} has no address`);
-  return addr.slice(0, addr.indexOf('/'));
 }
 
 export class Lab {

@@ -187,3 +187,11 @@ export function loadTopology(dirOrFile: string): LoadedTopology {
   }
   return { topology: parseTopology(text, file), dir: dirname(resolve(file)), file };
 }
+
+/** The node's Kubernetes InternalIP: the first address of its first statically addressed interface (kubelet --node-ip). */
+export function nodeInternalIP(n: TopologyNode): string {
+  const iface = n.interfaces.find((i) => !i.dhcp && i.addresses.length > 0) ?? n.interfaces.find((i) => i.addresses.length > 0);
+  const addr = iface?.addresses[0];
+  if (!addr) throw new Error(`node ${n.name} has no address`);
+  return addr.slice(0, addr.indexOf('/'));
+}

@@ -6,7 +6,10 @@ import type { Runnable } from '../controller/runnable.ts';
 import { type CiliumConfig, configBool } from '../config/cilium.ts';
 import { parseCIDR } from '../netaddr/cidr.ts';
 import type { ResourceStore } from '../store/types.ts';
+import { bgpOperatorFeature } from './bgp/index.ts';
+import { identityFeature } from './identity/index.ts';
 import { ClusterPoolAllocator } from './ipam/cluster-pool.ts';
+import { lbipamFeature } from './lbipam/feature.ts';
 
 export interface OperatorContext {
   store: ResourceStore;
@@ -43,4 +46,4 @@ const clusterPoolIPAM: OperatorFeature = {
   },
 };
 
-export const OPERATOR_FEATURES: readonly OperatorFeature[] = [clusterPoolIPAM];
+export const OPERATOR_FEATURES: readonly OperatorFeature[] = [clusterPoolIPAM, identityFeature, lbipamFeature, bgpOperatorFeature];

@@ -31,7 +31,8 @@ export async function resolveExecTarget(ctx: CliContext, ref: string, namespace:
   }
 }
 
-export async function runExec(ctx: CliContext, ref: string, argv: string[], opts: { namespace?: string; timeout?: string; stdin?: boolean }): Promise<number> {
+export async function runExec(ctx: CliContext, ref: string, command: string[], opts: { namespace?: string; timeout?: string; stdin?: boolean }): Promise<number> {
+  const argv = command[0] === '--' ? command.slice(1) : command; // kubectl's separator
   if (argv.length === 0) throw new CliError('you must specify at least one command for the container');
   const target = await resolveExecTarget(ctx, ref, opts.namespace);
   const timeoutMs = opts.timeout ? parseTimeout(opts.timeout) : undefined;

@@ -11,12 +11,14 @@ import {
   formatMapGet,
   formatServiceList,
   formatSockNatList,
+  type KprDevice,
   lbMapEntries,
 } from '../../agent/loadbalancer/views.ts';
 import { LBMaps } from '../../datapath/maps/lb.ts';
 import { StoreError } from '../../store/types.ts';
 import type { LabPlugin } from '../plugins.ts';
-import { type Lab, nodeInternalIP } from '../runtime.ts';
+import type { Lab } from '../runtime.ts';
+import { nodeInternalIP } from '../topology.ts';
 
 const mapsByLab = new WeakMap<Lab, Map<string, LBMaps>>();
 
