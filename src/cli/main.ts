@@ -7,7 +7,7 @@ import { runApply, runCreate, runDeleteFiles } from './commands/apply.ts';
 import { runCiliumStatus, runConfigSet, runConfigView } from './commands/cilium-status.ts';
 import { runDescribe } from './commands/describe.ts';
 import { runExec } from './commands/exec.ts';
-import { runGet } from './commands/get.ts';
+import { runApiResources, runGet } from './commands/get.ts';
 import { runCordon, runDelete, runDrain, runLabel, runPatch, runRolloutRestart, runScale } from './commands/mutate.ts';
 import { FEATURE_COMMANDS } from './commands/index.ts';
 
@@ -34,6 +34,11 @@ export function buildProgram(ctx: CliContext, run: (p: Promise<number>) => void)
     .option('--show-labels', 'show all labels as the last column')
     .option('--no-headers', 'omit headers')
     .action((args: string[], o) => run(runGet(ctx, args, { namespace: o.namespace, allNamespaces: o.allNamespaces, output: o.output, selector: o.selector, fieldSelector: o.fieldSelector, showLabels: o.showLabels, noHeaders: o.headers === false })));
+
+  program
+    .command('api-resources')
+    .description('Print the supported API resources')
+    .action(() => run(runApiResources(ctx)));
 
   withNamespace(program.command('describe').description('Show details of a resource').argument('<resources...>')).action((args: string[], o) => run(runDescribe(ctx, args, o)));
 
@@ -132,8 +137,25 @@ function defaultContext(server: string, signal: AbortSignal): CliContext {
   };
 }
 
+/** kubectl accepts `-n NS` before the verb (`kubectl -n kube-system get lease`): move it after the verb. */
+export function hoistNamespace(argv: string[]): string[] {
+  const out = [...argv];
+  const moved: string[] = [];
+  while (out.length > 0) {
+    const a = out[0]!;
+    if ((a === '-n' || a === '--namespace') && out.length > 1) moved.push(...out.splice(0, 2));
+    else if (a.startsWith('--namespace=') || (a.startsWith('-n') && a.length > 2)) moved.push(...out.splice(0, 1));
+    else break;
+  }
+  if (moved.length === 0) return argv;
+  const dashdash = out.indexOf('--');
+  if (dashdash < 0) return [...out, ...moved];
+  return [...out.slice(0, dashdash), ...moved, ...out.slice(dashdash)];
+}
+
 /** Runs one command line against a context; returns the exit code (0 success, 1 error). */
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+export async function runCli(rawArgv: string[], ctx: CliContext): Promise<number> {
+  const argv = hoistNamespace(rawArgv);
   let pending: Promise<number> | undefined;
   const program = buildProgram(ctx, (p) => (pending = p));
   program.exitOverride();

@@ -226,3 +226,24 @@ export function systemObjects(input: { ciliumVersion: string; config: CiliumConf
     operator,
   ];
 }
+
+/** The leases a kubeadm control plane and Cilium's operator hold (`kubectl get lease -n kube-system`). */
+export function systemLeases(input: { controlPlane: string; nodes: string[]; now: string; uuid: () => string; token: (n: number) => string }): KObject[] {
+  const lease = (name: string, namespace: string, holder: string, seconds: number, labels?: Record<string, string>): KObject => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: { holderIdentity: holder, leaseDurationSeconds: seconds, acquireTime: input.now, renewTime: input.now, leaseTransitions: 0 },
+  });
+  const apiserver = `apiserver-${input.token(26)}`;
+  return [
+    lease(apiserver, 'kube-system', `${apiserver}_${input.uuid()}`, 3600, {
+      'apiserver.kubernetes.io/identity': 'kube-apiserver',
+      'kubernetes.io/hostname': input.controlPlane,
+    }),
+    lease('kube-controller-manager', 'kube-system', `${input.controlPlane}_${input.uuid()}`, 15),
+    lease('kube-scheduler', 'kube-system', `${input.controlPlane}_${input.uuid()}`, 15),
+    lease('cilium-operator-resource-lock', 'kube-system', `${input.controlPlane}-${input.token(10)}`, 15),
+    ...input.nodes.map((n) => lease(n, 'kube-node-lease', n, 40)),
+  ];
+}

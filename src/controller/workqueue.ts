@@ -16,7 +16,9 @@ export interface WorkQueueOptions {
 type Listener = () => void;
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  /** FIFO as an array with a moving head (Array.shift is linear, and queues reach 100,000 keys). */
+  private queue: string[] = [];
+  private head = 0;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -97,7 +99,7 @@ export class WorkQueue {
 
   /** True when nothing is queued, being processed, or waiting to be retried after a failure. */
   isIdle(): boolean {
-    return this.queue.length === 0 && this.running === 0 && this.retrying.size === 0;
+    return this.length === 0 && this.running === 0 && this.retrying.size === 0;
   }
 
   /** Resolves the next time the queue becomes idle (immediately if it is). */
@@ -107,7 +109,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   stop(): void {
@@ -115,7 +117,8 @@ export class WorkQueue {
     for (const t of this.delayed.values()) t.cancel();
     this.delayed.clear();
     this.retrying.clear();
-    this.queue.length = 0;
+    this.queue = [];
+    this.head = 0;
     this.queued.clear();
   }
 
@@ -132,8 +135,12 @@ export class WorkQueue {
   private pump(): void {
     const handler = this.handler;
     if (!handler) return;
-    while (!this.stopped && this.running < this.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
+    while (!this.stopped && this.running < this.concurrency && this.length > 0) {
+      const key = this.queue[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
       this.queued.delete(key);
       this.processing.add(key);
       this.running++;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Agent, type AgentContext, type AgentFeature, ServiceRegistry } from '../agent/agent.ts';
 import { AgentIPAM } from '../agent/ipam/agent-ipam.ts';
-import { nodeConditions, nodeObject, systemObjects } from '../cluster/bootstrap.ts';
+import { nodeConditions, nodeObject, systemLeases, systemObjects } from '../cluster/bootstrap.ts';
 import { DaemonSetController } from '../cluster/daemonset.ts';
 import { DeploymentController } from '../cluster/deployment.ts';
 import { EndpointSliceController } from '../cluster/endpointslice.ts';
@@ -21,6 +21,7 @@ import { Rng } from '../controller/rng.ts';
 import type { Runnable } from '../controller/runnable.ts';
 import { admit as k8sAdmit } from '../k8s/admission.ts';
 import { GK } from '../k8s/kinds.ts';
+import { formatMicroTime } from '../k8s/meta.ts';
 import { applyPatch } from '../k8s/patch.ts';
 import type { KObject } from '../k8s/object.ts';
 import type { ConfigMap, Node, Pod, Service } from '../k8s/types.ts';
@@ -109,6 +110,16 @@ export class Lab {
         apiServerIP: nodeInternalIP(controlPlane),
       });
       for (const obj of system) await this.store.create(obj);
+      const ids = this.rng.fork('leases');
+      const hex = (n: number) => ids.string(n, '0123456789abcdef');
+      const leases = systemLeases({
+        controlPlane: controlPlane.name,
+        nodes: this.topology.nodes.map((n) => n.name),
+        now: formatMicroTime(this.clock.now()),
+        uuid: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[ids.int(4)]}${hex(3)}-${hex(12)}`,
+        token: (n) => ids.string(n, 'abcdefghijklmnopqrstuvwxyz0123456789'),
+      });
+      for (const obj of leases) await this.store.create(obj);
     } else {
       const cm = await this.store.get<ConfigMap>(GK.ConfigMap, 'kube-system', 'cilium-config');
       this.config = withDefaults(cm?.data);

@@ -12,6 +12,8 @@
 // `$ sleep 15` advances the lab's virtual clock. A command may end with `| grep X`, `| grep -v X`,
 // `| grep -E 're'`, `| sort`, `| uniq -c`, `| wc -l`, `| head -n N`, `| tail -n N`.
 // `[exit N]` as the last expected line checks the exit code (default: not checked).
+// Lines starting with `# ` are comments anywhere; expected output that itself starts with `# `
+// is written `{{#}} ...`.
 
 export interface ScenarioStep {
   line: number;
@@ -40,7 +42,7 @@ export function parseScenario(text: string): ScenarioStep[] {
       return;
     }
     if (!current) return; // preamble before the first command
-    if (/^#( |$)/.test(line) && current.expected.length === 0) return;
+    if (/^#( |$)/.test(line)) return; // a comment, wherever it stands
     const exit = /^\[exit (\d+)\]$/.exec(line.trim());
     if (exit) {
       current.exitCode = Number(exit[1]);

@@ -1,7 +1,7 @@
 // `cilia get`: kubectl's get with its table layouts, -o wide|yaml|json|name|jsonpath=..., -l,
 // --field-selector, -A, -n, --show-labels, several types at once and `type/name` arguments.
 
-import { ApiError, type KObject, type ResourceType, resourcesInCategory } from '../../api/client.ts';
+import { ApiError, type KObject, RESOURCE_TYPES, type ResourceType, resourcesInCategory } from '../../api/client.ts';
 import { asList, toJson, toYaml } from '../format/output.ts';
 import { jsonpath } from '../format/jsonpath.ts';
 import { KUBECTL_TABS, tabwrite } from '../../text/tabwriter.ts';
@@ -122,4 +122,13 @@ export async function runGet(ctx: CliContext, args: string[], opts: GetOptions):
   }
   ctx.stdout(`${tables.join('\n\n')}\n`);
   return failed ? 1 : 0;
+}
+
+/** `kubectl api-resources`: NAME SHORTNAMES APIVERSION NAMESPACED KIND, sorted by group then name. */
+export async function runApiResources(ctx: CliContext): Promise<number> {
+  const rows = [...RESOURCE_TYPES]
+    .sort((a, b) => a.group.localeCompare(b.group) || a.plural.localeCompare(b.plural))
+    .map((t) => [t.plural, t.shortNames.join(','), t.group ? `${t.group}/${t.versions[0]}` : t.versions[0]!, String(t.namespaced), t.kind]);
+  ctx.stdout(`${tabwrite([['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND'], ...rows].map((r) => r.join('\t')), KUBECTL_TABS)}\n`);
+  return 0;
 }

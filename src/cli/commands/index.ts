@@ -3,8 +3,9 @@
 
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerBgpCommands } from './bgp.ts';
 import { registerLbCommands } from './lb.ts';
 
 export type RegisterCommands = (program: Command, ctx: CliContext, run: (p: Promise<number>) => void) => void;
 
-export const FEATURE_COMMANDS: RegisterCommands[] = [registerLbCommands];
+export const FEATURE_COMMANDS: RegisterCommands[] = [registerLbCommands, registerBgpCommands];

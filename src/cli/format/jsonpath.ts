@@ -197,10 +197,20 @@ function evalSteps(values: unknown[], steps: Step[]): unknown[] {
   return cur;
 }
 
+/** Maps print with sorted keys, as Go's encoding/json does for map[string]interface{}. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 function print(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') return sortedJson(v);
   return String(v);
 }
 
