@@ -126,13 +126,40 @@ export class ServiceAllocator {
     return owner === undefined || owner === key;
   }
 
+  /**
+   * The families a service gets (KEP-563): SingleStack takes the first of ipFamilies (else the
+   * cluster's primary family); PreferDualStack the listed families the cluster has, else all the
+   * cluster's; RequireDualStack both, or an error on a single-stack cluster.
+   */
+  private familiesFor(svc: Service): ('IPv4' | 'IPv6')[] {
+    const spec = svc.spec!;
+    const cluster = this.serviceCIDRs.map((c): 'IPv4' | 'IPv6' => (c.family === 4 ? 'IPv4' : 'IPv6'));
+    const listed = (spec.ipFamilies ?? []) as ('IPv4' | 'IPv6')[];
+    for (const [i, fam] of listed.entries()) {
+      if (!cluster.includes(fam) && (spec.ipFamilyPolicy ?? 'SingleStack') !== 'PreferDualStack') {
+        throw invalid(svc, `spec.ipFamilies[${i}]`, fam, 'not configured on this cluster');
+      }
+    }
+    switch (spec.ipFamilyPolicy) {
+      case 'RequireDualStack':
+        if (cluster.length < 2) throw invalid(svc, 'spec.ipFamilyPolicy', 'RequireDualStack', 'this cluster is not configured for dual-stack services');
+        return listed.length ? [listed[0]!, ...cluster.filter((f) => f !== listed[0])] : cluster;
+      case 'PreferDualStack': {
+        const usable = listed.filter((f) => cluster.includes(f));
+        return usable.length ? [usable[0]!, ...cluster.filter((f) => f !== usable[0])] : cluster;
+      }
+      default:
+        return [listed[0] ?? cluster[0]!];
+    }
+  }
+
   private assignClusterIPs(svc: Service, key: string): void {
     const spec = svc.spec!;
     if (spec.clusterIP === 'None') {
       spec.clusterIPs = ['None'];
       return;
     }
-    const families = spec.ipFamilies?.length ? spec.ipFamilies : ['IPv4'];
+    const families = this.familiesFor(svc);
     const wanted = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
     const out: string[] = [];
     families.forEach((fam, i) => {

@@ -36,7 +36,7 @@ import { AGENT_FEATURES } from './agent-features.ts';
 import { LabApi } from './api-bridge.ts';
 import { LAB_PLUGINS } from './plugin-list.ts';
 import type { LabPlugin } from './plugins.ts';
-import { type LoadedTopology, nodeInternalIP, type Topology, type TopologyNode } from './topology.ts';
+import { type LoadedTopology, nodeInternalIP, serviceCIDRs, type Topology, type TopologyNode } from './topology.ts';
 
 export interface LabOptions {
   /** Virtual time for scripted runs and tests; real time for an interactive `lab up`. */
@@ -78,8 +78,7 @@ export class Lab {
     this.rng = new Rng(opts.seed ?? this.topology.seed);
     this.log = opts.log ?? (() => {});
     this.config = withDefaults(this.topology.cilium.config);
-    const serviceCIDR = parseCIDR(this.topology.kubernetes.serviceCIDR)!;
-    this.allocator = new ServiceAllocator([serviceCIDR], this.rng.fork('service-ips'), () => this.clock.now());
+    this.allocator = new ServiceAllocator(serviceCIDRs(this.topology), this.rng.fork('service-ips'), () => this.clock.now());
     this.store = new MemoryStore({
       clock: this.clock,
       rng: this.rng.fork('store'),
@@ -96,7 +95,7 @@ export class Lab {
   }
 
   async start(): Promise<void> {
-    const serviceCIDR = parseCIDR(this.topology.kubernetes.serviceCIDR)!;
+    const serviceCIDR = serviceCIDRs(this.topology)[0]!;
     const nth = (n: bigint) => formatIP({ family: serviceCIDR.family, value: serviceCIDR.addr + n });
     const controlPlane = this.topology.nodes.find((n) => n.role === 'control-plane')!;
     const existing = await this.store.list<Service>(GK.Service);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { isCIDR, parseCIDR } from '../netaddr/cidr.ts';
+import { type Cidr, isCIDR, parseCIDR } from '../netaddr/cidr.ts';
 import { isIP } from '../netaddr/ip.ts';
 
 const ifaceAddress = z.string().refine((s) => {
@@ -81,7 +81,11 @@ export const TopologySchema = z
     kubernetes: z
       .object({
         version: z.string().default('v1.33.2'),
-        serviceCIDR: z.string().refine(isCIDR, 'must be a CIDR').default('10.96.0.0/12'),
+        /** One CIDR, or an IPv4 and an IPv6 one separated by a comma for dual stack (`--service-cluster-ip-range`). */
+        serviceCIDR: z
+          .string()
+          .refine((s) => s.split(',').every((c) => isCIDR(c.trim())) && s.split(',').length <= 2, 'must be a CIDR, or an IPv4 and an IPv6 CIDR separated by a comma')
+          .default('10.96.0.0/12'),
         osImage: z.string().default('Ubuntu 24.04.2 LTS'),
         kernelVersion: z.string().default('6.8.0-64-generic'),
         containerRuntime: z.string().default('containerd://1.7.27'),
@@ -174,6 +178,8 @@ export function parseTopology(text: string, file: string): Topology {
     });
   }
   if (!topo.nodes.some((n) => n.role === 'control-plane')) fail(['nodes'], 'one node must have role control-plane');
+  const svcFamilies = serviceCIDRs(topo).map((c) => c.family);
+  if (new Set(svcFamilies).size !== svcFamilies.length) fail(['kubernetes', 'serviceCIDR'], 'a dual-stack service range needs one IPv4 and one IPv6 CIDR');
   return topo;
 }
 
@@ -194,4 +200,9 @@ export function nodeInternalIP(n: TopologyNode): string {
   const addr = iface?.addresses[0];
   if (!addr) throw new Error(`node ${n.name} has no address`);
   return addr.slice(0, addr.indexOf('/'));
+}
+
+/** The service ranges, primary family first (`--service-cluster-ip-range`). */
+export function serviceCIDRs(topo: Topology): Cidr[] {
+  return topo.kubernetes.serviceCIDR.split(',').map((c) => parseCIDR(c.trim())!);
 }
