@@ -1,7 +1,7 @@
 // Condition types, reasons and messages LB-IPAM writes (cilium operator/pkg/lbipam/lbipam.go), and
-// the apimachinery meta.SetStatusCondition rule it relies on.
-// A local helper until src/k8s/meta.ts provides a shared setCondition.
+// an in-place form of meta.SetStatusCondition.
 
+import { setCondition as setMetaCondition } from '../../k8s/meta.ts';
 import type { Condition } from '../../k8s/object.ts';
 
 export const SERVICE_SATISFIED = 'cilium.io/IPAMRequestSatisfied';
@@ -28,38 +28,15 @@ export const msg = {
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
 /**
- * Sets `want` in `conditions` (replacing the one of the same type in place, else appending) and
- * reports whether anything changed. Like cilium's setPoolCondition/setSVCSatisfiedCondition, nothing
- * changes when status, reason, message and observedGeneration are all equal; like
- * meta.SetStatusCondition, lastTransitionTime moves only when the status changes.
+ * Sets `want` in `conditions` in place (meta.SetStatusCondition through k8s/meta.ts) and reports
+ * whether anything changed. Reason and message are always written, as metav1.Condition requires.
  */
 export function setCondition(conditions: Condition[], want: ConditionInput, now: () => string): boolean {
-  const i = conditions.findIndex((c) => c.type === want.type);
-  const cur = i >= 0 ? conditions[i] : undefined;
-  if (
-    cur &&
-    cur.status === want.status &&
-    (cur.reason ?? '') === (want.reason ?? '') &&
-    (cur.message ?? '') === (want.message ?? '') &&
-    (cur.observedGeneration ?? 0) === (want.observedGeneration ?? 0)
-  ) {
-    return false;
-  }
-  const next: Condition = {
-    type: want.type,
-    status: want.status,
-    lastTransitionTime: cur && cur.status === want.status && cur.lastTransitionTime ? cur.lastTransitionTime : now(),
-    reason: want.reason ?? '',
-    message: want.message ?? '',
-  };
-  // metav1.Condition's observedGeneration is omitempty: objects without a generation (Services)
-  // show none, as in the seeds.
-  if (want.observedGeneration) next.observedGeneration = want.observedGeneration;
-  if (cur) conditions[i] = next;
-  else conditions.push(next);
+  // metav1.Condition's observedGeneration is omitempty: objects without a generation (Services) show none
+  const { observedGeneration, ...rest } = want;
+  const cond = { ...rest, reason: want.reason ?? '', message: want.message ?? '', ...(observedGeneration ? { observedGeneration } : {}) };
+  const next = setMetaCondition(conditions, cond, now());
+  if (next === conditions) return false;
+  conditions.splice(0, conditions.length, ...next);
   return true;
-}
-
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
 }

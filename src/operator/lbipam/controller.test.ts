@@ -10,8 +10,9 @@ import type { Condition, KObject } from '../../k8s/object.ts';
 import type { CiliumLoadBalancerIPPool, Service } from '../../k8s/types.ts';
 import { MemoryStore } from '../../store/memory.ts';
 import { type ResourceStore, StoreError } from '../../store/types.ts';
-import { ippoolColumns } from './columns.ts';
-import { findCondition, POOL_IPS_AVAILABLE, POOL_IPS_TOTAL, POOL_IPS_USED, SERVICE_SATISFIED } from './conditions.ts';
+import { columnsFor } from '../../cli/printers/columns.ts';
+import { POOL_IPS_AVAILABLE, POOL_IPS_TOTAL, POOL_IPS_USED, SERVICE_SATISFIED } from './conditions.ts';
+import { findCondition } from '../../k8s/meta.ts';
 import { LBIPAMController } from './controller.ts';
 import type { LBIPAMOptions } from './service.ts';
 import { mkPool, mkSvc } from './testkit.ts';
@@ -83,8 +84,8 @@ class Lab {
 
   /** The `kubectl get ippools` row (without AGE). */
   async row(name: string): Promise<string> {
-    const c = ippoolColumns(await this.pool(name));
-    return [c.name, c.disabled, c.conflicting, c.ipsAvailable].join(' ');
+    const pool = await this.pool(name);
+    return [pool.metadata.name!, ...columnsFor('CiliumLoadBalancerIPPool', false).filter((c) => c.header !== 'AGE').map((c) => c.value(pool, 0))].join(' ');
   }
 }
 

@@ -11,12 +11,12 @@ import type { CiliumLoadBalancerIPPool, Service } from '../../k8s/types.ts';
 import { formatRange, rangesOverlap } from '../../netaddr/cidr.ts';
 import { type Family, formatIP, type IP, ipEquals, parseIP, parseIPv4Number } from '../../netaddr/ip.ts';
 import { RangeAllocator } from '../../netaddr/range-allocator.ts';
+import { findCondition } from '../../k8s/meta.ts';
 import { jsonEqual } from '../../store/json.ts';
 import { type PoolRange, parsePoolRanges } from './blocks.ts';
 import { settleConflicts } from './conflicts.ts';
 import {
   type ConditionInput,
-  findCondition,
   msg,
   POOL_CONFLICT,
   POOL_IPS_AVAILABLE,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatIP } from '../../netaddr/ip.ts';
-import { ippoolColumns } from './columns.ts';
 import {
   DEFAULT_OPTIONS,
   isResponsible,
@@ -87,16 +86,4 @@ describe('LB-IPAM service reading', () => {
     assert.deepEqual(o, { ...DEFAULT_OPTIONS, ipv6Enabled: true, l2AnnouncementsEnabled: true, protocolDifferentiation: true, defaultLBServiceIPAM: 'nodeipam' });
   });
 
-  it('gives the ippools columns of a pool object', () => {
-    const pool = mkPool('p', ['10.0.0.0/24']);
-    assert.deepEqual(ippoolColumns(pool), { name: 'p', disabled: 'false', conflicting: '', ipsAvailable: '', creationTimestamp: undefined });
-    pool.status = {
-      conditions: [
-        { type: 'cilium.io/PoolConflict', status: 'False', reason: 'resolved', message: '' },
-        { type: 'cilium.io/IPsAvailable', status: 'Unknown', reason: 'noreason', message: '18446744073709551622' },
-      ],
-    };
-    pool.spec.disabled = true;
-    assert.deepEqual(ippoolColumns(pool), { name: 'p', disabled: 'true', conflicting: 'False', ipsAvailable: '18446744073709551622', creationTimestamp: undefined });
-  });
 });
