@@ -14,8 +14,11 @@ export interface ResourceType {
   namespaced: boolean;
   /** status is a subresource: update() ignores it, updateStatus() writes only it. */
   statusSubresource: boolean;
-  /** Whether a spec change bumps metadata.generation (types with spec). */
-  hasSpec: boolean;
+  /**
+   * Whether the apiserver keeps metadata.generation (1 on create, +1 per spec change): workloads,
+   * Ingress, EndpointSlice and every custom resource; not Service, Pod, Node, ConfigMap, Lease...
+   */
+  generation: boolean;
   categories: string[];
 }
 
@@ -24,7 +27,7 @@ function rt(
   versions: string[],
   kind: string,
   plural: string,
-  opts: { short?: string[]; namespaced?: boolean; status?: boolean; spec?: boolean; categories?: string[] } = {},
+  opts: { short?: string[]; namespaced?: boolean; status?: boolean; generation?: boolean; categories?: string[] } = {},
 ): ResourceType {
   return {
     group,
@@ -35,7 +38,7 @@ function rt(
     shortNames: opts.short ?? [],
     namespaced: opts.namespaced ?? false,
     statusSubresource: opts.status ?? false,
-    hasSpec: opts.spec ?? true,
+    generation: opts.generation ?? group === 'cilium.io',
     categories: opts.categories ?? [],
   };
 }
@@ -49,16 +52,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   rt('', ['v1'], 'Node', 'nodes', { short: ['no'], status: true }),
   rt('', ['v1'], 'Pod', 'pods', { short: ['po'], namespaced: true, status: true, categories: ['all'] }),
   rt('', ['v1'], 'Service', 'services', { short: ['svc'], namespaced: true, status: true, categories: ['all'] }),
-  rt('', ['v1'], 'Endpoints', 'endpoints', { short: ['ep'], namespaced: true, spec: false }),
-  rt('', ['v1'], 'Secret', 'secrets', { namespaced: true, spec: false }),
-  rt('', ['v1'], 'ConfigMap', 'configmaps', { short: ['cm'], namespaced: true, spec: false }),
-  rt('apps', ['v1'], 'Deployment', 'deployments', { short: ['deploy'], namespaced: true, status: true, categories: ['all'] }),
-  rt('apps', ['v1'], 'ReplicaSet', 'replicasets', { short: ['rs'], namespaced: true, status: true, categories: ['all'] }),
-  rt('apps', ['v1'], 'DaemonSet', 'daemonsets', { short: ['ds'], namespaced: true, status: true, categories: ['all'] }),
-  rt('discovery.k8s.io', ['v1'], 'EndpointSlice', 'endpointslices', { namespaced: true, spec: false }),
+  rt('', ['v1'], 'Endpoints', 'endpoints', { short: ['ep'], namespaced: true }),
+  rt('', ['v1'], 'Secret', 'secrets', { namespaced: true }),
+  rt('', ['v1'], 'ConfigMap', 'configmaps', { short: ['cm'], namespaced: true }),
+  rt('apps', ['v1'], 'Deployment', 'deployments', { generation: true, short: ['deploy'], namespaced: true, status: true, categories: ['all'] }),
+  rt('apps', ['v1'], 'ReplicaSet', 'replicasets', { generation: true, short: ['rs'], namespaced: true, status: true, categories: ['all'] }),
+  rt('apps', ['v1'], 'DaemonSet', 'daemonsets', { generation: true, short: ['ds'], namespaced: true, status: true, categories: ['all'] }),
+  rt('discovery.k8s.io', ['v1'], 'EndpointSlice', 'endpointslices', { generation: true, namespaced: true }),
   rt('coordination.k8s.io', ['v1'], 'Lease', 'leases', { namespaced: true }),
-  rt('networking.k8s.io', ['v1'], 'Ingress', 'ingresses', { short: ['ing'], namespaced: true, status: true }),
-  rt('networking.k8s.io', ['v1'], 'IngressClass', 'ingressclasses', {}),
+  rt('networking.k8s.io', ['v1'], 'Ingress', 'ingresses', { generation: true, short: ['ing'], namespaced: true, status: true }),
+  rt('networking.k8s.io', ['v1'], 'IngressClass', 'ingressclasses', { generation: true }),
   rt('cilium.io', CILIUM_V2, 'CiliumLoadBalancerIPPool', 'ciliumloadbalancerippools', {
     short: ['ippools', 'ippool', 'lbippool', 'lbippools'],
     status: true,
@@ -103,11 +106,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   rt('cilium.io', ['v2'], 'CiliumEndpoint', 'ciliumendpoints', {
     short: ['cep', 'ciliumep'],
     namespaced: true,
-    spec: false,
     categories: cilium,
   }),
   rt('cilium.io', ['v2'], 'CiliumNode', 'ciliumnodes', { short: ['cn', 'ciliumn'], status: true, categories: cilium }),
-  rt('cilium.io', ['v2'], 'CiliumIdentity', 'ciliumidentities', { short: ['ciliumid'], spec: false, categories: cilium }),
+  rt('cilium.io', ['v2'], 'CiliumIdentity', 'ciliumidentities', { short: ['ciliumid'], categories: cilium }),
 ];
 
 const byGroupKind = new Map<string, ResourceType>();

@@ -38,6 +38,8 @@ import { LAB_PLUGINS } from './plugin-list.ts';
 import type { LabPlugin } from './plugins.ts';
 import { type LoadedTopology, nodeInternalIP, serviceCIDRs, type Topology, type TopologyNode } from './topology.ts';
 
+export { nodeInternalIP };
+
 export interface LabOptions {
   /** Virtual time for scripted runs and tests; real time for an interactive `lab up`. */
   clock?: 'virtual' | 'real';

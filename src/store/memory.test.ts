@@ -50,9 +50,12 @@ describe('MemoryStore metadata', () => {
     const out = await s.create(svc('webpod'));
     assert.match(out.metadata.uid!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(out.metadata.resourceVersion, '3');
-    assert.equal(out.metadata.generation, 1);
+    // Services carry no generation in Kubernetes; workloads and custom resources do
+    assert.equal(out.metadata.generation, undefined);
+    const deploy = await s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: {} });
+    assert.equal(deploy.metadata.generation, 1);
     assert.equal(out.metadata.creationTimestamp, '2025-08-16T01:02:03Z');
-    assert.equal(await s.revision(), '3');
+    assert.equal(await s.revision(), '4');
   });
 
   it('draws uids and generated names from the injected Rng (same seed, same values)', async () => {
@@ -154,16 +157,16 @@ describe('MemoryStore update', () => {
 
   it('bumps generation only when something besides metadata and status changes', async () => {
     const s = await withDefault();
-    const v1 = await s.create(svc('webpod'));
+    const v1 = await s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1 } });
     const labelled = await s.update({ ...v1, metadata: { ...v1.metadata, labels: { a: 'b' } } });
     assert.equal(labelled.metadata.generation, 1);
-    const spec = await s.update({ ...labelled, spec: { ports: [{ port: 8080 }] } });
+    const spec = await s.update({ ...labelled, spec: { replicas: 2 } });
     assert.equal(spec.metadata.generation, 2);
-    const status = await s.updateStatus({ ...spec, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } });
+    const status = await s.updateStatus({ ...spec, status: { replicas: 2 } });
     assert.equal(status.metadata.generation, 2);
-    // Kinds without spec (ConfigMap) keep their generation whatever changes.
+    // Kinds without a generation (ConfigMap, Service) never get one.
     const c = await s.create(cm('c', 'default', { a: '1' }));
-    assert.equal((await s.update({ ...c, data: { a: '2' } })).metadata.generation, 1);
+    assert.equal((await s.update({ ...c, data: { a: '2' } })).metadata.generation, undefined);
   });
 
   it('ignores status in update and everything but status in updateStatus (status subresource)', async () => {
@@ -195,7 +198,7 @@ describe('MemoryStore update', () => {
     const m = v1.metadata;
     const v2 = await s.update({ ...v1, metadata: { ...m, creationTimestamp: '2000-01-01T00:00:00Z', generation: 99, labels: { x: 'y' } } });
     assert.equal(v2.metadata.creationTimestamp, m.creationTimestamp);
-    assert.equal(v2.metadata.generation, 1);
+    assert.equal(v2.metadata.generation, undefined);
     assert.equal(v2.metadata.uid, m.uid);
     await rejects(s.update(svc('missing')), 'NotFound', 'services "missing" not found');
   });
@@ -250,7 +253,7 @@ describe('MemoryStore admission and patch hooks', () => {
     const v1 = await s.create(svc('webpod'));
     const p = await s.patch(GK.Service, 'default', 'webpod', 'merge', { metadata: { labels: { app: 'w' } } });
     assert.deepEqual(p.metadata.labels, { app: 'w' });
-    assert.equal(p.metadata.generation, 1);
+    assert.equal(p.metadata.generation, undefined);
     const st = await s.patch(GK.Service, 'default', 'webpod', 'merge', { status: { a: 1 }, spec: { x: 1 } }, { subresource: 'status' });
     assert.deepEqual(st.status, { a: 1 });
     assert.equal((st.spec as { x?: number }).x, undefined);
@@ -276,7 +279,7 @@ describe('MemoryStore delete', () => {
     const marked = await s.delete(GK.Service, 'default', 'webpod');
     assert.equal(marked.metadata.deletionTimestamp, '2025-08-16T00:00:05Z');
     assert.equal(marked.metadata.deletionGracePeriodSeconds, 0);
-    assert.equal(marked.metadata.generation, 2);
+    assert.equal(marked.metadata.generation, undefined); // only a set generation is bumped by deletion
     assert.equal(await s.delete(GK.Service, 'default', 'webpod'), marked);
     await rejects(
       s.update({ ...marked, metadata: { ...marked.metadata, finalizers: ['a', 'b', 'c'] } }),
@@ -323,7 +326,7 @@ describe('MemoryStore delete', () => {
     assert.equal(await s.delete(GK.Pod, 'default', 'running', { gracePeriodSeconds: 60 }), t);
     const shorter = await s.delete(GK.Pod, 'default', 'running', { gracePeriodSeconds: 10 });
     assert.equal(shorter.metadata.deletionTimestamp, '2025-08-16T00:00:10Z');
-    assert.equal(shorter.metadata.generation, 2);
+    assert.equal(shorter.metadata.generation, undefined);
     await s.delete(GK.Pod, 'default', 'running', { gracePeriodSeconds: 0 });
     assert.equal(await s.get(GK.Pod, 'default', 'running'), undefined);
   });

@@ -496,7 +496,7 @@ export class MemoryStore implements ResourceStore {
         ...(ns ? { namespace: ns } : {}),
         uid: uuidV4(this.rng),
         resourceVersion: String(rev),
-        generation: 1,
+        ...(t.generation ? { generation: 1 } : {}),
         creationTimestamp: tx.now,
       },
     };
@@ -535,7 +535,7 @@ export class MemoryStore implements ResourceStore {
       out = { ...admitted, metadata: { ...admitted.metadata } };
       this.restoreSystem(out.metadata, old);
       if (t.statusSubresource) setOrDelete(out, 'status', old.status);
-      if (t.hasSpec && specChanged(old, out)) out.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      if (t.generation && specChanged(old, out)) out.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     // etcd3 GuaranteedUpdate: an update that changes nothing writes nothing (no revision, no event).
     if (jsonEqual(out, old)) return old;
