@@ -169,7 +169,8 @@ test('CiliumLoadBalancerIPPool blocks: cidr or start[/stop], same family, in ord
   rejects(pool([{ start: '192.168.10.215', stop: '192.168.10.211' }]), 'spec.blocks[0].stop: Invalid value: "192.168.10.211": must not be before start');
   rejects(pool([{ start: '192.168.10.1', stop: '2001:db8::1' }]), 'spec.blocks[0].stop: Invalid value: "2001:db8::1": must be of the same IP family as start');
   rejects(pool([{ start: '192.168.10.x' }]), 'spec.blocks[0].start: Invalid value: "192.168.10.x": must be a valid IP address');
-  assert.deepEqual(errorsOf(pool([{ cidr: '10.0.10.0/24', start: 'ignored' }, { start: '20.0.20.100' }, { cidr: '2004::0/112' }])), [], 'cidr wins; stop may be omitted');
+  rejects(pool([{ cidr: '10.0.10.0/24', start: '10.0.10.1' }]), 'spec.blocks[0].start: Forbidden: may not be specified together with cidr');
+  assert.deepEqual(errorsOf(pool([{ cidr: '10.0.10.0/24' }, { start: '20.0.20.100' }, { cidr: '2004::0/112' }])), [], 'stop may be omitted');
   rejects(cilium('CiliumLoadBalancerIPPool', { blocks: [], allowFirstLastIPs: false }), 'spec.allowFirstLastIPs: Unsupported value: false: supported values: "Yes", "No"');
   rejects(cilium('CiliumLoadBalancerIPPool', {}), 'spec.blocks: Required value');
 });

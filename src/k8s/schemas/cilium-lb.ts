@@ -11,13 +11,15 @@ import { crdCondition, crdLabelSelector, objectMeta } from './meta.ts';
 const conditionsStatus = z.strictObject({ conditions: z.array(crdCondition).optional() });
 
 /**
- * A block is `{cidr}` or `{start[, stop]}`. As in LB-IPAM, a non-empty cidr wins and start/stop are
- * then ignored. Where the operator would only log (bad start/stop, stop before start, mixed
- * families), cilia rejects the pool at admission.
+ * A block is `{cidr}` or `{start[, stop]}`. Where LB-IPAM would silently let a cidr win over
+ * start/stop, or only log (bad start/stop, stop before start, mixed families), cilia rejects the
+ * pool at admission, so the mistake is seen instead of ignored.
  */
 function checkBlock(b: IPPoolBlock, ctx: IssueSink): void {
   if (b.cidr) {
     if (!isCIDR(b.cidr)) report(ctx, 'Invalid', 'must be a valid CIDR', ['cidr'], b.cidr);
+    if (b.start) report(ctx, 'Forbidden', 'may not be specified together with cidr', ['start']);
+    else if (b.stop) report(ctx, 'Forbidden', 'may not be specified together with cidr', ['stop']);
     return;
   }
   if (!b.start) {

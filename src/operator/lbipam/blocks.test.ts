@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CiliumLoadBalancerIPPoolSpec } from '../../k8s/types.ts';
-import { parseBlock, parsePoolRanges, validatePoolSpec } from './blocks.ts';
+import { parseBlock, parsePoolRanges } from './blocks.ts';
 
 const spec = (blocks: unknown, extra: object = {}) => ({ blocks, ...extra }) as CiliumLoadBalancerIPPoolSpec;
 
@@ -53,17 +53,4 @@ describe('pool blocks', () => {
     assert.deepEqual(parsePoolRanges(spec(undefined)), { ranges: [], errors: [] });
   });
 
-  it('validatePoolSpec also refuses what the operator would silently ignore', () => {
-    assert.deepEqual(
-      validatePoolSpec(spec([{ cidr: '10.0.0.0/24', start: '10.0.0.1' }, { start: '10.0.0.9', stop: '10.0.0.1' }], { allowFirstLastIPs: 'Maybe' })).map(
-        (e) => `${e.field}: ${e.message}`,
-      ),
-      [
-        'spec.blocks[0]: cidr and start/stop are mutually exclusive',
-        'spec.blocks[1]: start "10.0.0.9" is after stop "10.0.0.1"',
-        'spec.allowFirstLastIPs: Unsupported value: "Maybe": supported values: "Yes", "No"',
-      ],
-    );
-    assert.deepEqual(validatePoolSpec(spec([{ cidr: '10.0.0.0/24' }], { allowFirstLastIPs: 'No' })), []);
-  });
 });

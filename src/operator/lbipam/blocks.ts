@@ -1,5 +1,5 @@
 // Turning a CiliumLoadBalancerIPPool spec into address ranges, with errors that name the field.
-// Depends only on netaddr and k8s types, so admission can reuse `validatePoolSpec` as is.
+// (Admission rejects malformed blocks up front: src/k8s/schemas/cilium-lb.ts.)
 
 import type { CiliumLoadBalancerIPPoolSpec, IPPoolBlock } from '../../k8s/types.ts';
 import { fromLabelSelector, SelectorError } from '../../k8s/selectors.ts';
@@ -82,29 +82,3 @@ export function parsePoolRanges(spec: CiliumLoadBalancerIPPoolSpec | undefined):
   return { ranges, errors };
 }
 
-/**
- * Everything an admission check should refuse: what makes the operator ignore the pool, plus what
- * the CRD schema forbids and what the operator would silently ignore (start/stop next to a cidr).
- */
-export function validatePoolSpec(spec: CiliumLoadBalancerIPPoolSpec | undefined): FieldError[] {
-  const errors: FieldError[] = [];
-  const blocks = blockList(spec);
-  if (!Array.isArray(blocks)) errors.push(blocks);
-  else {
-    blocks.forEach((b, i) => {
-      const field = `spec.blocks[${i}]`;
-      if (str(b?.cidr) !== '' && (str(b?.start) !== '' || str(b?.stop) !== '')) {
-        errors.push({ field, message: 'cidr and start/stop are mutually exclusive' });
-      }
-      const r = parseBlock(b, field);
-      if ('field' in r) errors.push(r);
-    });
-  }
-  const sel = selectorError(spec);
-  if (sel) errors.push(sel);
-  const aflip: unknown = spec?.allowFirstLastIPs;
-  if (aflip !== undefined && aflip !== 'Yes' && aflip !== 'No') {
-    errors.push({ field: 'spec.allowFirstLastIPs', message: `Unsupported value: "${String(aflip)}": supported values: "Yes", "No"` });
-  }
-  return errors;
-}
