@@ -89,7 +89,9 @@ function plan(obj: KObject, live: KObject | undefined, ns: string | undefined): 
   const patch = threeWayPatch(last, desired, live);
   if (patch === undefined) return { op: undefined, live, desired };
   const merged = applyMergePatch(live, patch) as KObject;
-  return { op: { op: 'update', object: { ...merged, metadata: { ...merged.metadata, resourceVersion: live.metadata.resourceVersion } } }, live, desired };
+  // a resourceVersion in the applied configuration is an optimistic lock, as with kubectl apply
+  const resourceVersion = obj.metadata.resourceVersion ?? live.metadata.resourceVersion;
+  return { op: { op: 'update', object: { ...merged, metadata: { ...merged.metadata, resourceVersion } } }, live, desired };
 }
 
 /**
@@ -110,7 +112,8 @@ export async function applyObjects(store: ResourceStore, objects: readonly KObje
     try {
       written = ops.length ? await store.transaction(ops, { dryRun: opts.dryRun }) : [];
     } catch (err) {
-      if (attempt === 0 && err instanceof StoreError && err.code === 'Conflict') continue;
+      const locked = objects.some((o) => o.metadata.resourceVersion);
+      if (attempt === 0 && !locked && err instanceof StoreError && err.code === 'Conflict') continue;
       throw err;
     }
     let i = 0;

@@ -24,7 +24,10 @@ export function buildProgram(ctx: CliContext, run: (p: Promise<number>) => void)
     .description("Cilium's Kubernetes networking, emulated: kubectl- and cilium-like commands against a cilia lab")
     .option('-s, --server <url>', 'daemon API address (or CILIA_SERVER)')
     .enablePositionalOptions()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // set before the subcommands are added, which copy these settings: errors throw, output goes to ctx
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) });
 
   withNamespace(program.command('get').description('Display one or many resources').argument('[resources...]'))
     .option('-A, --all-namespaces', 'list across all namespaces')
@@ -158,8 +161,6 @@ export async function runCli(rawArgv: string[], ctx: CliContext): Promise<number
   const argv = hoistNamespace(rawArgv);
   let pending: Promise<number> | undefined;
   const program = buildProgram(ctx, (p) => (pending = p));
-  program.exitOverride();
-  program.configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return pending ? await pending : 0;
