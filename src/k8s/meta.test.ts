@@ -90,3 +90,11 @@ test('property: deepClone gives an equal, independent copy; deepEqual ignores ke
   assert.ok(!deepEqual([1], { 0: 1 }));
   assert.ok(!deepEqual({ a: 1 }, { a: 1, b: 2 }));
 });
+
+test('deepClone keeps a JSON "__proto__" key as an own property', () => {
+  const v = JSON.parse('{"__proto__": {"a": 1}, "b": 2}') as Record<string, unknown>;
+  const c = deepClone(v);
+  assert.deepEqual(Object.keys(c), ['__proto__', 'b']);
+  assert.equal(Object.getPrototypeOf(c), Object.prototype);
+  assert.ok(deepEqual(c, v));
+});

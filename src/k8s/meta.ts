@@ -98,9 +98,12 @@ export function deepClone<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(deepClone) as T;
   const out: Record<string, unknown> = {};
-  for (const k in v) {
+  for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = deepClone(x);
+    if (x === undefined) continue;
+    // a JSON key "__proto__" is an own property; plain assignment would set the prototype instead
+    if (k === '__proto__') Object.defineProperty(out, k, { value: deepClone(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = deepClone(x);
   }
   return out as T;
 }
