@@ -60,7 +60,12 @@ export interface SockConnectCtx {
   cookie: number;
 }
 
-export type SockHook = (ctx: SockConnectCtx) => SockTranslation | undefined;
+/** The hook refuses the call: connect() fails with this errno (Cilium: a service without backends). */
+export interface SockReject {
+  reject: 'EHOSTUNREACH';
+}
+
+export type SockHook = (ctx: SockConnectCtx) => SockTranslation | SockReject | undefined;
 
 export class HostError extends Error {
   constructor(

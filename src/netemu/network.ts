@@ -334,7 +334,7 @@ export class Network {
         kind: 'udp',
         sport,
         dport: cfg.port,
-        data: { kind: dev.kind === 'geneve' ? 'geneve' : 'vxlan', vni: key.vni, inner: skb.frame },
+        data: dev.kind === 'geneve' ? { kind: 'geneve', vni: key.vni, options: key.options, inner: skb.frame } : { kind: 'vxlan', vni: key.vni, inner: skb.frame },
       },
       { df: false, id: dev.host.stack.nextIpId() },
     );
@@ -348,7 +348,7 @@ export class Network {
       const cfg = dev.tunnel;
       if (!cfg || dev.kind !== encap.kind || cfg.port !== udp.dport || !dev.adminUp) continue;
       if (!cfg.external && cfg.vni !== encap.vni) continue;
-      dev.receive({ frame: encap.inner, t: skb.t, mark: 0, hops: skb.hops, tunnel: { remote, vni: encap.vni, local } });
+      dev.receive({ frame: encap.inner, t: skb.t, mark: 0, hops: skb.hops, tunnel: { remote, vni: encap.vni, local, options: encap.options } });
       return;
     }
   }

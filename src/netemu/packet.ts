@@ -129,8 +129,8 @@ export interface Skb {
   /** Modelled time (ms since the epoch) at which the packet is where it currently is. */
   t: number;
   mark: number;
-  /** Tunnel key set by a BPF program (collect_md) or learned on decapsulation. */
-  tunnel?: { remote: Addr; vni: number; local?: Addr };
+  /** Tunnel key set by a BPF program (collect_md) or learned on decapsulation; Geneve options as TLV bytes. */
+  tunnel?: { remote: Addr; vni: number; local?: Addr; options?: Uint8Array };
   /** Redirect/forward count, to stop loops the way the kernel's recursion limit does. */
   hops: number;
   /** Host that originated the packet (for local-out sockets), for diagnostics. */

@@ -291,6 +291,10 @@ export class TcpSocket extends Duplex {
     let dport = port;
     for (const hook of host.sockHooks) {
       const t = hook({ host, proto: 'tcp', dst, port, cookie: this.cookie });
+      if (t && 'reject' in t) {
+        this.failSoon(new SocketError(t.reject, 'connect', fmtAddr(dst), port));
+        return this;
+      }
       if (t) {
         this.xlate = t;
         dst = t.addr;

@@ -163,6 +163,7 @@ export class UdpSocket extends EventEmitter {
     let toPort = dport;
     for (const hook of host.sockHooks) {
       const t = hook({ host, proto: 'udp', dst, port: dport, cookie: this.cookie });
+      if (t && 'reject' in t) return t.reject;
       if (t) {
         to = t.addr;
         toPort = t.port;

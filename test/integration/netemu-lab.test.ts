@@ -1,7 +1,8 @@
 // labs/week4-routing on the real lab runtime (src/lab): the cluster's own controllers, IPAM and
-// agents, the endpoints and identity features and the emulated network (src/lab/plugins/netemu.ts). Every step of
-// lab.txt goes through the real CLI, like `cilia lab run`; the steps behind `curl webpod` need the
-// service load balancer in the datapath and kube-dns, which are not plugged in yet, and are skipped.
+// agents, the endpoints and identity features, the emulated network (src/lab/plugins/netemu.ts)
+// and the service load balancer in its datapath (src/lab/plugins/lb-datapath.ts). Every step of
+// lab.txt goes through the real CLI, like `cilia lab run`, including `curl webpod` (kube-dns and
+// socket-LB to the ClusterIP).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -26,7 +27,6 @@ test('labs/week4-routing: lab.txt through the lab runtime and the CLI', async ()
   let checked = 0;
   try {
     for (const step of parseScenario(readFileSync(join(LAB, 'lab.txt'), 'utf8'))) {
-      if (step.command.includes('webpod')) continue;
       const [head, ...filters] = splitPipeline(step.command);
       const words = splitWords(head!);
       if (words[0] === 'sleep') {

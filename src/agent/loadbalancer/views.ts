@@ -337,10 +337,15 @@ export interface KprDevice {
   directRouting: boolean;
 }
 
+/** The devices as `cilium-dbg status` lists them: `eth0   10.0.2.15 fe80::..., eth1   ... (Direct Routing)`. */
+export function formatKprDevices(devices: readonly KprDevice[]): string {
+  return devices.map((d) => `${d.name}   ${d.addresses.join(' ')}${d.directRouting ? ' (Direct Routing)' : ''}`).join(', ');
+}
+
 /** The `KubeProxyReplacement Details:` block of `cilium-dbg status --verbose` (tabwriter 0, 3). */
 export function formatKubeProxyReplacementDetails(cfg: LBConfig, devices: readonly KprDevice[]): string {
   const enabled = (b: boolean) => (b ? 'Enabled' : 'Disabled');
-  const devs = devices.map((d) => `${d.name}   ${d.addresses.join(' ')}${d.directRouting ? ' (Direct Routing)' : ''}`).join(', ');
+  const devs = formatKprDevices(devices);
   const mode = { snat: 'SNAT', dsr: 'DSR', hybrid: 'Hybrid' }[cfg.mode];
   const dispatch = { opt: 'IP Option/Extension', ipip: 'IPIP', geneve: 'Geneve' }[cfg.dsrDispatch];
   const selection = cfg.algorithm === 'maglev' ? `Maglev (Table Size: ${cfg.maglevTableSize})` : 'Random';

@@ -1,8 +1,9 @@
 // cilium-dbg's load-balancing views (`service list`, `bpf lb list`, `bpf socknat list`,
-// `map get`) for one node's agent; `--node` picks the node (default: the first).
+// `bpf ct list global`, `bpf nat list`, `map list`, `map get`) for one node's agent; `--node`
+// picks the node (default: the first).
 
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
+import { type CliContext, CliError } from '../context.ts';
 import type { RegisterCommands } from './index.ts';
 
 async function printView(ctx: CliContext, name: string, params: Record<string, string | undefined>): Promise<number> {
@@ -34,7 +35,17 @@ export const registerLbCommands: RegisterCommands = (program, ctx, run) => {
   nodeOption(bpf.command('socknat').description('Socket load-balancing reverse NAT').command('list'))
     .description('List socket reverse NAT entries')
     .action((o) => run(printView(ctx, 'lb/socknat-list', { node: o.node })));
+  nodeOption(bpf.command('ct').description('Connection tracking tables').command('list').argument('<type>', 'global'))
+    .description('List connection tracking entries')
+    .action((type: string, o) => {
+      if (type !== 'global') throw new CliError(`unsupported conntrack table "${type}" (this lab has the global tables only)`);
+      run(printView(ctx, 'lb/ct-list', { node: o.node }));
+    });
+  nodeOption(bpf.command('nat').description('NAT mapping tables').command('list'))
+    .description('List all NAT mapping entries')
+    .action((o) => run(printView(ctx, 'lb/nat-list', { node: o.node })));
 
   const map = program.command('map').description('BPF maps (cilium-dbg map)');
+  nodeOption(map.command('list').description('List all open BPF maps')).action((o) => run(printView(ctx, 'lb/map-list', { node: o.node })));
   nodeOption(map.command('get').description('Display the cached content of a BPF map').argument('<name>')).action((name: string, o) => run(printView(ctx, 'lb/map-get', { node: o.node, map: name })));
 };

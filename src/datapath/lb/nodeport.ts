@@ -101,23 +101,31 @@ function noBackend(rt: LBRuntime, family: 4 | 6): LBDecision {
 }
 
 /**
- * A new connection arriving from outside the node at `pkt.daddr:dport` (a NodePort on a node
- * address, a LoadBalancer IP, an external IP, or a ClusterIP with bpf-lb-external-clusterip).
- * `nodeIP` is this node's address towards the backend's node, used as the SNAT source.
+ * A packet arriving from outside the node at `pkt.daddr:dport` (a NodePort on a node address, a
+ * LoadBalancer IP, an external IP, or a ClusterIP with bpf-lb-external-clusterip). `nodeIP` is
+ * this node's address towards the backend's node, used as the SNAT source (a function of the
+ * backend's address when it depends on the path); `established` the backend ID of the
+ * connection's conntrack entry, 0 for a new connection.
  */
-export function nodePortIngress(rt: LBRuntime, pkt: FlowKey, where: BackendLocator, nodeIP: AddrKey): LBDecision {
+export function nodePortIngress(
+  rt: LBRuntime,
+  pkt: FlowKey,
+  where: BackendLocator,
+  nodeIP: AddrKey | ((backend: AddrKey) => AddrKey),
+  established = 0,
+): LBDecision {
   const svc = lookupService(rt.maps, pkt.daddr, pkt.dport, pkt.proto, false);
   if (!svc) return { kind: 'pass' };
   const master = svc.values[0]!;
   const family = typeof pkt.daddr === 'number' ? 4 : 6;
   if ((master.flags & SVC_FLAG_ROUTABLE) === 0) return { kind: 'drop', reason: DROP_IS_CLUSTER_IP };
   if (!sourceRangeOk(rt, svc, pkt.saddr)) return { kind: 'drop', reason: DROP_NOT_IN_SRC_RANGE };
-  const sel = selectBackend(rt, svc, pkt);
+  const sel = selectBackend(rt, svc, pkt, established);
   if (!sel) return noBackend(rt, family);
   const chosen: Chosen = { ...sel, service: { addr: pkt.daddr, port: pkt.dport } };
   if (where.isLocal(sel.backend.addr)) return { kind: 'dnat', loopback: false, ...chosen };
   const remoteNode = where.nodeOf(sel.backend.addr);
-  if ((master.flags & SVC_FLAG_FWD_MODE_DSR) === 0) return { kind: 'snat', nodeIP, ...chosen };
+  if ((master.flags & SVC_FLAG_FWD_MODE_DSR) === 0) return { kind: 'snat', nodeIP: typeof nodeIP === 'function' ? nodeIP(sel.backend.addr) : nodeIP, ...chosen };
   const dispatch = rt.maps.config.dsrDispatch;
   if (dispatch === 'opt') {
     const option =
@@ -132,14 +140,15 @@ export function nodePortIngress(rt: LBRuntime, pkt: FlowKey, where: BackendLocat
 }
 
 /**
- * A new connection from a pod (or the host) to a service that socket-LB left alone (bpf_lxc
- * lb4_local): DNAT to the selected backend wherever it is. A pod reaching itself through the
- * service is a loopback: its source must become the service loopback address.
+ * A packet from a pod (or the host) to a service that socket-LB left alone (bpf_lxc lb4_local):
+ * DNAT to the selected backend wherever it is (`established`: the conntrack entry's backend ID,
+ * 0 for a new connection). A pod reaching itself through the service is a loopback: its source
+ * must become the service loopback address.
  */
-export function podServiceLB(rt: LBRuntime, pkt: FlowKey): LBDecision {
+export function podServiceLB(rt: LBRuntime, pkt: FlowKey, established = 0): LBDecision {
   const svc = lookupService(rt.maps, pkt.daddr, pkt.dport, pkt.proto, true);
   if (!svc) return { kind: 'pass' };
-  const sel = selectBackend(rt, svc, pkt);
+  const sel = selectBackend(rt, svc, pkt, established);
   if (!sel) return noBackend(rt, typeof pkt.daddr === 'number' ? 4 : 6);
   return { kind: 'dnat', loopback: sel.backend.addr === pkt.saddr, ...sel, service: { addr: pkt.daddr, port: pkt.dport } };
 }

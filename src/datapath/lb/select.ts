@@ -76,12 +76,16 @@ function affinityBackend(rt: LBRuntime, svc: ServiceEntry, clientId: AddrKey, ne
 }
 
 /**
- * Picks the backend for a new connection (lb4_local's selection step). Undefined when the service
- * has no usable backend (count 0): the caller drops with DROP_NO_SERVICE or rejects.
+ * Picks the backend for a connection (lb4_local's selection step). `established` is the backend
+ * ID a conntrack hit recorded: the connection keeps that backend while it exists, even when it
+ * left the service's slots (terminating backends serve their existing connections). Undefined
+ * when the service has no usable backend (count 0): the caller drops with DROP_NO_SERVICE or rejects.
  */
-export function selectBackend(rt: LBRuntime, svc: ServiceEntry, input: SelectInput): Selected | undefined {
+export function selectBackend(rt: LBRuntime, svc: ServiceEntry, input: SelectInput, established = 0): Selected | undefined {
   const maps = rt.maps;
   const master = svc.values[0]!;
+  const kept = established !== 0 ? maps.lookupBackend(established) : undefined;
+  if (kept) return { backendId: established, backend: kept, revNat: master.revNat };
   if (master.count === 0) return undefined;
   const affinity = affinityEnabled(rt, svc);
   const netns = input.socket !== undefined;

@@ -15,6 +15,8 @@ export interface CiliumDatapathConfig {
   devices: string[] | undefined;
   /** MTU of the node's devices; tunnel routes get this minus the encapsulation overhead. */
   mtu: number;
+  /** bpf-lb-mode dsr/hybrid with bpf-lb-dsr-dispatch=geneve: the tunnel device exists in native routing too. */
+  dsrGeneve?: boolean;
 }
 
 const bool = (v: string | undefined, dflt: boolean) => (v === undefined || v === '' ? dflt : v.toLowerCase() === 'true');
@@ -33,6 +35,7 @@ export function datapathConfig(cfg: Readonly<Record<string, string>>): CiliumDat
     enableEndpointRoutes: bool(cfg['enable-endpoint-routes'], false),
     devices: cfg.devices ? cfg.devices.split(/[ ,]+/).filter(Boolean) : undefined,
     mtu: Number(cfg.mtu) > 0 ? Number(cfg.mtu) : 1500,
+    dsrGeneve: (cfg['bpf-lb-mode'] === 'dsr' || cfg['bpf-lb-mode'] === 'hybrid') && cfg['bpf-lb-dsr-dispatch'] === 'geneve',
   };
 }
 

@@ -40,6 +40,11 @@ export interface StageContext {
   ip: IpPacket;
   /** Security identity of the sender as far as this point knows it. */
   srcIdentity: number;
+  /**
+   * Set by a handler that already ran conntrack for this packet (`dp.track`, before rewriting it,
+   * as Cilium looks CT up before reverse NAT): the program then skips its own CT step.
+   */
+  tracked: boolean;
 }
 
 export type StageHandler = (ctx: StageContext) => TcVerdict | undefined;
@@ -68,6 +73,8 @@ export class CiliumDatapath {
   podCIDRs: Prefix[] = [];
   private remote: RemoteNode[] = [];
   private readonly stages = new Map<PacketStage, StageHandler[]>();
+  /** Whether the stage handlers that just ran did the packet's conntrack themselves. */
+  private stageTracked = false;
   private readonly bootTime: number;
   private natRand = 0x9e3779b9;
   /** Routes this datapath installed (and will reconcile), by their identifying fields. */
@@ -119,11 +126,13 @@ export class CiliumDatapath {
   }
 
   private runStages(stage: PacketStage, dev: Iface, skb: Skb, ip: IpPacket, srcIdentity: number): TcVerdict | undefined {
+    this.stageTracked = false;
     const list = this.stages.get(stage);
     if (!list || list.length === 0) return undefined;
-    const ctx: StageContext = { dp: this, dev, skb, ip, srcIdentity };
+    const ctx: StageContext = { dp: this, dev, skb, ip, srcIdentity, tracked: false };
     for (const h of list) {
       const v = h(ctx);
+      this.stageTracked ||= ctx.tracked;
       if (v) return v;
     }
     return undefined;
@@ -150,8 +159,9 @@ export class CiliumDatapath {
     }
     this.podCIDRs = podCIDRs;
     chost.tcEgress = (skb, dev, dir) => this.fromHost(skb, dev, dir);
-    // the tunnel device exists in tunnel mode only, and with the configured protocol
-    const wantTunnel = cfg.routingMode === 'tunnel' ? `cilium_${cfg.tunnelProtocol}` : undefined;
+    // the tunnel device exists in tunnel mode, and for DSR with Geneve dispatch (cilium's tunnel
+    // config enablers), with the configured protocol
+    const wantTunnel = cfg.routingMode === 'tunnel' || cfg.dsrGeneve ? `cilium_${cfg.tunnelProtocol}` : undefined;
     for (const name of ['cilium_vxlan', 'cilium_geneve']) {
       const dev = host.iface(name);
       if (dev && (name !== wantTunnel || dev.tunnel?.port !== cfg.tunnelPort)) host.removeIface(dev);
@@ -293,7 +303,7 @@ export class CiliumDatapath {
     const srcId = srcEp?.secId ?? IDENTITY_WORLD;
     const staged = this.runStages('from-container', dev, skb, ip, srcId);
     if (staged) return staged;
-    this.track(ip, 'OUT', srcId);
+    if (!this.stageTracked) this.track(ip, 'OUT', srcId);
     const dstEp = this.maps.lxc.get(ip.dst);
     if (dstEp && !(dstEp.flags & ENDPOINT_F_HOST)) return this.localDelivery(skb, ip, dstEp, srcId);
     if (dstEp) return TC_OK; // to the host stack
@@ -382,7 +392,7 @@ export class CiliumDatapath {
     skb.frame.dst = ep.mac;
     const staged = this.runStages('to-container', lxc, skb, ip, srcId);
     if (staged) return staged;
-    this.track(ip, 'IN', srcId);
+    if (!this.stageTracked) this.track(ip, 'IN', srcId);
     return { action: 'redirect', to: lxc, mode: 'peer' };
   }
 
@@ -418,7 +428,7 @@ export class CiliumDatapath {
    * ct_lookup4 + ct_create4: an existing entry for this direction, or the opposite direction's
    * entry for a reply, is updated; otherwise a new entry is created.
    */
-  private track(ip: IpPacket, dir: CtDirection, srcId: number): void {
+  track(ip: IpPacket, dir: CtDirection, srcId: number): void {
     const t = this.tupleOf(ip);
     if (!t) return;
     const ct = this.maps.ct.of(t);
