@@ -25,7 +25,6 @@ import { formatMicroTime } from '../k8s/meta.ts';
 import { applyPatch } from '../k8s/patch.ts';
 import type { KObject } from '../k8s/object.ts';
 import type { ConfigMap, Node, Pod, Service } from '../k8s/types.ts';
-import { parseCIDR } from '../netaddr/cidr.ts';
 import { formatIP } from '../netaddr/ip.ts';
 import { type OperatorFeature, OPERATOR_FEATURES } from '../operator/features.ts';
 import { MemoryStore } from '../store/memory.ts';

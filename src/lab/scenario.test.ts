@@ -28,3 +28,9 @@ test('host-side filters and word splitting follow the shell', () => {
   assert.equal(applyFilters('x1\ny2\nx3\n', ["grep -v 'y'", 'wc -l']), '2\n');
   assert.equal(applyFilters('a\nb\nc\n', ['head -n 2']), 'a\nb\n');
 });
+
+test('plain grep patterns are basic regular expressions', () => {
+  assert.equal(applyFilters('a (0)\nb (1)\n', ["grep 'a (0)'"]), 'a (0)\n');
+  assert.equal(applyFilters('zebra\nlion\n', ["grep 'ze\\|li'"]), 'zebra\nlion\n');
+  assert.equal(applyFilters('x1\nx22\n', ["grep -E 'x[0-9]{2}'"]), 'x22\n');
+});

@@ -119,7 +119,7 @@ export function applyFilters(output: string, filters: string[]): string {
       const invert = args.includes('-v');
       const ignoreCase = args.includes('-i');
       const pattern = args.filter((a) => !a.startsWith('-')).at(-1) ?? '';
-      const re = new RegExp(cmd === 'egrep' || args.includes('-E') ? pattern : pattern.replace(/\\\|/g, '|'), ignoreCase ? 'i' : '');
+      const re = new RegExp(cmd === 'egrep' || args.includes('-E') ? pattern : basicToExtended(pattern), ignoreCase ? 'i' : '');
       lines = lines.filter((l) => re.test(l) !== invert);
     } else if (cmd === 'sort') {
       lines = [...lines].sort();
@@ -144,6 +144,19 @@ export function applyFilters(output: string, filters: string[]): string {
     }
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** POSIX basic regular expressions (plain grep): `( ) { } + ? |` are literal unless escaped, where they are operators. */
+export function basicToExtended(bre: string): string {
+  let out = '';
+  for (let i = 0; i < bre.length; i++) {
+    const c = bre[i]!;
+    if (c === '\\' && i + 1 < bre.length) {
+      const n = bre[++i]!;
+      out += '(){}+?|'.includes(n) ? n : `\\${n}`;
+    } else out += '(){}+?|'.includes(c) ? `\\${c}` : c;
+  }
+  return out;
 }
 
 /** Shell-style word splitting with single and double quotes. */

@@ -167,10 +167,10 @@ export function parseTopology(text: string, file: string): Topology {
       h.interfaces.forEach((iface, j) => {
         if (iface.network === undefined) return;
         const net = networks.get(iface.network);
-        if (!net) return fail([group, i, 'interfaces', j, 'network'], `unknown network "${iface.network}"`);
+        if (!net) fail([group, i, 'interfaces', j, 'network'], `unknown network "${iface.network}"`);
         for (const a of iface.addresses) {
           const c = parseCIDR(a)!;
-          if (c.family === net.family && (c.prefixLen !== net.prefixLen || c.addr !== net.addr)) {
+          if (net && c.family === net.family && (c.prefixLen !== net.prefixLen || c.addr !== net.addr)) {
             fail([group, i, 'interfaces', j, 'addresses'], `${a} is not inside network ${iface.network} (${topo.networks.find((n) => n.name === iface.network)!.cidr})`);
           }
         }

@@ -52,7 +52,7 @@ describe('MemoryStore metadata', () => {
     assert.equal(out.metadata.resourceVersion, '3');
     // Services carry no generation in Kubernetes; workloads and custom resources do
     assert.equal(out.metadata.generation, undefined);
-    const deploy = await s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: {} });
+    const deploy = await s.create<KObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: {} });
     assert.equal(deploy.metadata.generation, 1);
     assert.equal(out.metadata.creationTimestamp, '2025-08-16T01:02:03Z');
     assert.equal(await s.revision(), '4');
@@ -157,7 +157,7 @@ describe('MemoryStore update', () => {
 
   it('bumps generation only when something besides metadata and status changes', async () => {
     const s = await withDefault();
-    const v1 = await s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1 } });
+    const v1 = await s.create<KObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 1 } });
     const labelled = await s.update({ ...v1, metadata: { ...v1.metadata, labels: { a: 'b' } } });
     assert.equal(labelled.metadata.generation, 1);
     const spec = await s.update({ ...labelled, spec: { replicas: 2 } });
@@ -361,7 +361,7 @@ describe('MemoryStore delete', () => {
   it('garbage-collects dependents, keeping those with another live owner', async () => {
     const s = await withDefault();
     const owner = (o: KObject) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, uid: o.metadata.uid! });
-    const deploy = await s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: {} });
+    const deploy = await s.create<KObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: {} });
     const other = await s.create(cm('other'));
     const rs = await s.create({
       apiVersion: 'apps/v1',

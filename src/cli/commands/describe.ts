@@ -223,40 +223,46 @@ function describeIngress(i: Any, defaultBackend: string): string {
   return o.toString();
 }
 
-/** kubectl's generic describer: the object as nested `Key:  value` lines with Title Case keys. */
+/** `localASN` → `Local ASN`, `bgpInstances` → `Bgp Instances` (kubectl's camel-case splitting). */
+function title(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[ _-]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** kubectl's generic describer: the object as nested `Key:  value` lines, keys sorted, list items at their parent's depth. */
 function describeGeneric(obj: Any): string {
   const o = new Out();
-  const title = (k: string) => k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase()).replace(/\bIp\b/g, 'IP').replace(/\bAsn\b/g, 'ASN').replace(/\bId\b/g, 'ID');
-  const walk = (v: unknown, level: number) => {
+  const walk = (v: unknown, level: number): void => {
     if (Array.isArray(v)) {
       for (const item of v) {
-        if (item !== null && typeof item === 'object') {
-          const entries = Object.entries(item as Any);
-          entries.forEach(([k, x], i) => emit(k, x, level, i === 0 ? '  ' : '    '));
-        } else o.line(level, `  ${String(item)}`);
+        if (item !== null && typeof item === 'object') walk(item, level);
+        else o.line(level, String(item));
       }
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v as Any)) emit(k, x, level, '');
+      return;
+    }
+    const entries = Object.entries(v as Any).sort(([a], [b]) => a.localeCompare(b));
+    for (const [k, x] of entries) {
+      if (x !== null && typeof x === 'object') {
+        o.line(level, `${title(k)}:`);
+        walk(x, level + 1);
+      } else o.line(level, `${title(k)}:`, String(x));
     }
   };
-  const emit = (k: string, x: unknown, level: number, bullet: string) => {
-    const label = `${bullet === '  ' ? '  ' : bullet}${title(k)}:`;
-    if (x !== null && typeof x === 'object') {
-      o.line(level, label);
-      walk(x, level + 1);
-    } else o.line(level, label, String(x));
-  };
   o.line(0, 'Name:', obj.metadata.name);
-  if (obj.metadata.namespace) o.line(0, 'Namespace:', obj.metadata.namespace);
+  o.line(0, 'Namespace:', obj.metadata.namespace ?? '');
   mapLines(o, 'Labels', obj.metadata.labels);
   mapLines(o, 'Annotations', obj.metadata.annotations);
   o.line(0, 'API Version:', obj.apiVersion);
   o.line(0, 'Kind:', obj.kind);
-  const rest: Any = {};
-  for (const [k, v] of Object.entries(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) rest[k] = v;
-  const { labels: _l, annotations: _a, name: _n, namespace: _ns, managedFields: _m, ...meta } = obj.metadata as Any;
+  const { labels: _l, annotations: _a, name: _n, namespace: _ns, ...meta } = obj.metadata as Any;
   o.line(0, 'Metadata:');
   walk(meta, 1);
+  const rest: Any = {};
+  for (const [k, v] of Object.entries(obj)) if (!['apiVersion', 'kind', 'metadata'].includes(k)) rest[k] = v;
   walk(rest, 0);
   o.line(0, 'Events:', '<none>');
   return o.toString();

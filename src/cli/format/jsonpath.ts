@@ -113,7 +113,7 @@ function parseTemplate(tpl: string): Node[] {
     const action = tpl.slice(open + 1, close).trim();
     i = close + 1;
     if (/^".*"$|^'.*'$/s.test(action)) {
-      stack.at(-1)!.push({ kind: 'text', text: unescape(action.slice(1, -1)) });
+      stack.at(-1)!.push({ kind: 'text', text: unescapeLiteral(action.slice(1, -1)) });
     } else if (action.startsWith('range ')) {
       const node: Node = { kind: 'range', steps: parseSteps(action.slice(6)), body: [] };
       stack.at(-1)!.push(node);
@@ -130,7 +130,7 @@ function parseTemplate(tpl: string): Node[] {
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'" };
 
-function unescape(s: string): string {
+function unescapeLiteral(s: string): string {
   return s.replace(/\\(.)/g, (m, c: string) => ESCAPES[c] ?? m);
 }
 

@@ -6,8 +6,6 @@
 
 import { NODEPORT_ADDRESSES } from '../../agent/loadbalancer/feature.ts';
 import { Rng } from '../../controller/rng.ts';
-import { GK } from '../../k8s/kinds.ts';
-import type { Pod } from '../../k8s/types.ts';
 import type { AddrKey } from '../../netaddr/lpm.ts';
 import { CiliumDatapath } from '../../netemu/cilium/datapath.ts';
 import { ServiceLoadBalancer } from '../../netemu/cilium/lb.ts';
@@ -98,20 +96,6 @@ function ciliumDbg(lab: Lab, node: string): Command {
   };
 }
 
-/**
- * `kubectl exec` into a hostNetwork pod runs in its node's namespace; in the cilium agent's
- * container `cilium` is cilium-dbg. Undefined for other targets.
- */
-async function hostNetworkTarget(lab: Lab, target: string, argv: string[]): Promise<{ target: string; argv: string[] } | undefined> {
-  if (!target.startsWith('pod/')) return undefined;
-  const [ns, name] = target.slice(4).split('/');
-  const pod = await lab.store.get<Pod>(GK.Pod, ns, name ?? '');
-  const node = pod?.spec?.nodeName;
-  if (!pod?.spec?.hostNetwork || !node) return undefined;
-  const agent = pod.metadata.labels?.['k8s-app'] === 'cilium';
-  return { target: `host/${node}`, argv: agent && argv[0] === 'cilium' ? ['cilium-dbg', ...argv.slice(1)] : argv };
-}
-
 export const lbDatapathPlugin: LabPlugin = {
   name: 'lb-datapath',
   setup(lab) {
@@ -130,13 +114,6 @@ export const lbDatapathPlugin: LabPlugin = {
       const host = net.host(node);
       return host ? nodePortAddresses(CiliumDatapath.of(host)) : [];
     });
-    const exec = lab.api.exec;
-    if (exec) {
-      lab.api.exec = async (target, argv, io) => {
-        const hn = await hostNetworkTarget(lab, target, argv);
-        return hn ? exec(hn.target, hn.argv, io) : exec(target, argv, io);
-      };
-    }
   },
   stop(lab) {
     for (const lb of attached.get(lab) ?? []) lb.close();

@@ -6,7 +6,7 @@ import { NETEMU_SERVICE } from '../../agent/endpoints/index.ts';
 import type { ClusterDns, DnsService } from '../../apps/kubedns.ts';
 import { Informer } from '../../controller/informer.ts';
 import { GK } from '../../k8s/kinds.ts';
-import type { EndpointSlice, Service } from '../../k8s/types.ts';
+import type { EndpointSlice, Pod, Service } from '../../k8s/types.ts';
 import { DeadlockError, runTask } from '../../netemu/drive.ts';
 import type { CommandRegistry } from '../../netemu/exec.ts';
 import { Network } from '../../netemu/network.ts';
@@ -55,6 +55,20 @@ function clusterDns(services: Informer<Service>, slices: Informer<EndpointSlice>
   };
 }
 
+/**
+ * `kubectl exec` into a hostNetwork pod runs in its node's namespace; in the cilium agent's
+ * container `cilium` is cilium-dbg.
+ */
+async function hostNetworkTarget(lab: Lab, target: string, argv: string[]): Promise<{ target: string; argv: string[] }> {
+  if (!target.startsWith('pod/')) return { target, argv };
+  const [ns, name] = target.slice(4).split('/');
+  const pod = await lab.store.get<Pod>(GK.Pod, ns, name ?? '');
+  const node = pod?.spec?.nodeName;
+  if (!pod?.spec?.hostNetwork || !node) return { target, argv };
+  const agent = pod.metadata.labels?.['k8s-app'] === 'cilium';
+  return { target: `host/${node}`, argv: agent && argv[0] === 'cilium' ? ['cilium-dbg', ...argv.slice(1)] : argv };
+}
+
 export const netemuPlugin: LabPlugin = {
   name: 'netemu',
   async setup(lab) {
@@ -75,7 +89,8 @@ export const netemuPlugin: LabPlugin = {
       event: (pod, type, reason, message) => lab.log(`event ${pod.namespace}/${pod.name}: ${type} ${reason}: ${message}`),
       log: (pod, c, line) => lab.log(`${pod.namespace}/${pod.name}[${c}]: ${line}`),
     });
-    lab.api.exec = async (target, argv, io) => {
+    lab.api.exec = async (podOrHost, command, io) => {
+      const { target, argv } = await hostNetworkTarget(lab, podOrHost, command);
       // `pod/<ns>/<name>` runs in the pod's host `<ns>/<name>`, `host/<name>` in a node, router or host
       const name = target.startsWith('pod/') ? target.slice(4) : target.slice(target.indexOf('/') + 1);
       const host = net.host(name);

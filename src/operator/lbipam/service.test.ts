@@ -12,7 +12,7 @@ import {
   sharingIncompatibility,
   sharingInfo,
 } from './service.ts';
-import { mkPool, mkSvc } from './testkit.ts';
+import { mkSvc } from './testkit.ts';
 
 const v4: LBIPAMOptions = DEFAULT_OPTIONS;
 const v6only: LBIPAMOptions = { ...DEFAULT_OPTIONS, ipv4Enabled: false, ipv6Enabled: true };

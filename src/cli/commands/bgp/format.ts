@@ -7,22 +7,23 @@ import { goDuration } from '../../format/age.ts';
 import { CILIUM_TABS, tabwrite } from '../../../text/tabwriter.ts';
 import type { BgpPathAttr, BgpPeer, BgpRoute, BgpRoutePolicy, NodeAnswer, RoutesQuery } from './model.ts';
 
-const WELL_KNOWN: Record<number, string> = {
-  0x00000000: 'internet',
-  0xffff0000: 'planned-shut',
-  0xffff0001: 'accept-own',
-  0xffff0002: 'route-filter-translated-v4',
-  0xffff0003: 'route-filter-v4',
-  0xffff0004: 'route-filter-translated-v6',
-  0xffff0005: 'route-filter-v6',
-  0xffff0006: 'llgr-stale',
-  0xffff0007: 'no-llgr',
-  0xffff029a: 'blackhole',
-  0xffffff01: 'no-export',
-  0xffffff02: 'no-advertise',
-  0xffffff03: 'no-export-subconfed',
-  0xffffff04: 'no-peer',
-};
+/** RFC 1997/7999/8326/8642 well-known communities, as GoBGP names them. */
+const WELL_KNOWN = new Map<number, string>([
+  [0x00000000, 'internet'],
+  [0xffff0000, 'planned-shut'],
+  [0xffff0001, 'accept-own'],
+  [0xffff0002, 'route-filter-translated-v4'],
+  [0xffff0003, 'route-filter-v4'],
+  [0xffff0004, 'route-filter-translated-v6'],
+  [0xffff0005, 'route-filter-v6'],
+  [0xffff0006, 'llgr-stale'],
+  [0xffff0007, 'no-llgr'],
+  [0xffff029a, 'blackhole'],
+  [0xffffff01, 'no-export'],
+  [0xffffff02, 'no-advertise'],
+  [0xffffff03, 'no-export-subconfed'],
+  [0xffffff04, 'no-peer'],
+]);
 
 const ORIGIN = ['i', 'e', '?'];
 
@@ -58,7 +59,7 @@ export function attrText(a: BgpPathAttr): string {
     case 'localPref':
       return `{LocalPref: ${a.value}}`;
     case 'communities':
-      return `{Communities: ${a.values.map((c) => WELL_KNOWN[c] ?? `${Math.floor(c / 0x10000)}:${c % 0x10000}`).join(', ')}}`;
+      return `{Communities: ${a.values.map((c) => WELL_KNOWN.get(c) ?? `${Math.floor(c / 0x10000)}:${c % 0x10000}`).join(', ')}}`;
     case 'mpReach':
       return `{MpReach(${a.family}): {Nexthop: ${a.nextHop}, NLRIs: [${a.nlri.join(' ')}]}}`;
     case 'largeCommunities':
@@ -126,7 +127,9 @@ export function clusterPeersTable(answers: readonly NodeAnswer<BgpPeer>[]): stri
     [...items].sort(byAsnThenAddress).forEach((p, i) => {
       const head = `${i === 0 ? node : ''}\t${p.localAsn}\t${p.peerAsn}\t${p.peerAddress}\t${p.sessionState}\t${goDuration(p.uptimeMs)}\t`;
       if (p.families.length === 0) lines.push(head);
-      p.families.forEach((f, j) => lines.push(`${j === 0 ? head : '\t'.repeat(6)}${f.afi}/${f.safi}\t${f.received}\t${f.advertised}\t`));
+      p.families.forEach((f, j) => {
+        lines.push(`${j === 0 ? head : '\t'.repeat(6)}${f.afi}/${f.safi}\t${f.received}\t${f.advertised}\t`);
+      });
     });
   }
   return flush(lines);
@@ -137,7 +140,9 @@ export function agentPeersTable(peers: readonly BgpPeer[]): string {
   const lines = ['Local AS\tPeer AS\tPeer Address\tSession\tUptime\tFamily\tReceived\tAdvertised'];
   for (const p of [...peers].sort(byAsnThenAddress)) {
     const head = `${p.localAsn}\t${p.peerAsn}\t${p.peerAddress}:${p.peerPort}\t${p.sessionState}\t${goDuration(p.uptimeMs)}\t`;
-    p.families.forEach((f, j) => lines.push(`${j === 0 ? head : '\t'.repeat(5)}${f.afi}/${f.safi}\t${f.received}\t${f.advertised}`));
+    p.families.forEach((f, j) => {
+      lines.push(`${j === 0 ? head : '\t'.repeat(5)}${f.afi}/${f.safi}\t${f.received}\t${f.advertised}`);
+    });
   }
   return flush(lines);
 }
@@ -206,7 +211,11 @@ export function agentRoutePoliciesTable(policies: readonly BgpRoutePolicy[]): st
 /** `cilia bgp route-policies`: the agent's table for every node, with the node first. */
 export function clusterRoutePoliciesTable(answers: readonly NodeAnswer<BgpRoutePolicy>[]): string {
   const lines = [`Node\t${POLICY_HEADER}`];
-  for (const { node, items } of byNode(answers)) policyRows(items).forEach((r, i) => lines.push(`${i === 0 ? node : ''}\t${r.join('\t')}`));
+  for (const { node, items } of byNode(answers)) {
+    policyRows(items).forEach((r, i) => {
+      lines.push(`${i === 0 ? node : ''}\t${r.join('\t')}`);
+    });
+  }
   return flush(lines);
 }
 
