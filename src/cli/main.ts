@@ -101,7 +101,6 @@ export function buildProgram(ctx: CliContext, run: (p: Promise<number>) => void)
     .option('-i, --stdin', 'pass stdin to the command')
     .option('-t, --tty', 'allocate a TTY (accepted for kubectl compatibility)')
     .option('--timeout <duration>', 'stop the command after this long (loops run until Ctrl-C otherwise)')
-    .passThroughOptions()
     .action((target: string, command: string[], o) => run(runExec(ctx, target, command, o)));
 
   program
