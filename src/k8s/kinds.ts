@@ -108,6 +108,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     categories: cilium,
   }),
+  rt('cilium.io', ['v2alpha1'], 'CiliumPodIPPool', 'ciliumpodippools', { short: ['cpip'], categories: cilium }),
   rt('cilium.io', ['v2'], 'CiliumNode', 'ciliumnodes', { short: ['cn', 'ciliumn'], status: true, categories: cilium }),
   rt('cilium.io', ['v2'], 'CiliumIdentity', 'ciliumidentities', { short: ['ciliumid'], categories: cilium }),
 ];
@@ -178,6 +179,7 @@ export const GK = {
   CiliumClusterwideNetworkPolicy: { group: 'cilium.io', kind: 'CiliumClusterwideNetworkPolicy' },
   CiliumEgressGatewayPolicy: { group: 'cilium.io', kind: 'CiliumEgressGatewayPolicy' },
   CiliumEndpoint: { group: 'cilium.io', kind: 'CiliumEndpoint' },
+  CiliumPodIPPool: { group: 'cilium.io', kind: 'CiliumPodIPPool' },
   CiliumNode: { group: 'cilium.io', kind: 'CiliumNode' },
   CiliumIdentity: { group: 'cilium.io', kind: 'CiliumIdentity' },
 } as const satisfies Record<string, GroupKind>;

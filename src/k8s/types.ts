@@ -309,6 +309,22 @@ export interface CiliumEgressGatewayPolicySpec {
 
 export type CiliumEgressGatewayPolicy = CiliumObject<CiliumEgressGatewayPolicySpec>;
 
+// ---- Multi-pool IPAM -----------------------------------------------------------------------
+
+export interface CiliumPodIPPoolFamily {
+  cidrs: string[];
+  maskSize: number;
+}
+
+export interface CiliumPodIPPoolSpec {
+  ipv4?: CiliumPodIPPoolFamily;
+  ipv6?: CiliumPodIPPoolFamily;
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+
+export type CiliumPodIPPool = CiliumObject<CiliumPodIPPoolSpec>;
+
 // ---- Agent-owned objects -------------------------------------------------------------------
 
 export interface CiliumEndpointStatus {

@@ -12,8 +12,8 @@ import type { Runnable } from '../../controller/runnable.ts';
 import { WorkQueue } from '../../controller/workqueue.ts';
 import { GK } from '../../k8s/kinds.ts';
 import { deepEqual } from '../../k8s/meta.ts';
-import type { GroupKind, KObject } from '../../k8s/object.ts';
-import type { CiliumBGPAdvertisement, CiliumBGPNodeConfig, CiliumBGPPeerConfig, CiliumNode, EndpointSlice, Secret, Service } from '../../k8s/types.ts';
+import type { KObject } from '../../k8s/object.ts';
+import type { CiliumBGPAdvertisement, CiliumBGPNodeConfig, CiliumBGPPeerConfig, CiliumNode, EndpointSlice, Secret, Service, CiliumPodIPPool } from '../../k8s/types.ts';
 import type { ResourceStore } from '../../store/types.ts';
 import { type DesiredInstance, type Problem, desiredInstances } from './desired.ts';
 import { BGPInstance } from './instance.ts';
@@ -43,7 +43,6 @@ const CONFIG = 'config';
 const SVC = 'svc/';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** Multi-pool IPAM's pools; served only when a lab registers the kind. */
-const POD_IP_POOL: GroupKind = { group: 'cilium.io', kind: 'CiliumPodIPPool' };
 
 interface InstanceState {
   inst: BGPInstance;
@@ -69,7 +68,7 @@ export class BGPManager implements Runnable {
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
   private readonly secrets: Informer<Secret>;
-  private pools: Informer<KObject> | undefined;
+  private readonly pools: Informer<CiliumPodIPPool>;
   private readonly instances = new Map<string, InstanceState>();
   /** Per service, its EndpointSlices that have a usable endpoint on this node (only those: 1,000 nodes × 10,000 services stay small). */
   private readonly localSlices = new Map<string, Set<string>>();
@@ -86,6 +85,7 @@ export class BGPManager implements Runnable {
     this.services = new Informer(o.store, GK.Service);
     this.slices = new Informer(o.store, GK.EndpointSlice);
     this.secrets = new Informer(o.store, GK.Secret, { namespace: o.secretsNamespace });
+    this.pools = new Informer(o.store, GK.CiliumPodIPPool);
     if (o.statusReport) {
       this.status = new StatusWriter({ store: o.store, clock: o.clock, rng: o.rng.fork('status'), nodeName: o.nodeName, nodeConfig: () => this.nodeConfig(), log: o.log });
     }
@@ -103,14 +103,8 @@ export class BGPManager implements Runnable {
     });
     this.slices.on({ add: (s) => this.sliceChanged(s, true), delete: (s) => this.sliceChanged(s, false), update: (_a, b) => this.sliceChanged(b, true) });
     const informers: AnyInformer[] = [this.nodeConfigs, this.peerConfigs, this.adverts, this.nodes, this.services, this.slices, this.secrets];
-    try {
-      const pools = new Informer<KObject>(this.o.store, POD_IP_POOL);
-      await pools.start();
-      pools.on(onConfig, false);
-      this.pools = pools;
-    } catch {
-      this.o.log('bgp: CiliumPodIPPool is not served; pools are known by name only');
-    }
+    this.pools.on(onConfig, false);
+    informers.push(this.pools);
     await Promise.all(informers.map((i) => i.start()));
     this.queue.run((key) => this.reconcile(key));
     this.status?.start();
@@ -268,8 +262,8 @@ export class BGPManager implements Runnable {
 
   private poolInfos(): Map<string, PodIPPoolInfo> {
     const out = new Map<string, PodIPPoolInfo>();
-    for (const p of this.pools?.list() ?? []) {
-      const spec = (p as { spec?: { ipv4?: { maskSize?: number }; ipv6?: { maskSize?: number } } }).spec;
+    for (const p of this.pools.list()) {
+      const spec = p.spec;
       const info: PodIPPoolInfo = { name: p.metadata.name!, labels: p.metadata.labels ?? {} };
       if (spec?.ipv4?.maskSize !== undefined) info.maskSizeV4 = spec.ipv4.maskSize;
       if (spec?.ipv6?.maskSize !== undefined) info.maskSizeV6 = spec.ipv6.maskSize;

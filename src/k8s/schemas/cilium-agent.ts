@@ -1,9 +1,9 @@
-// cilium.io/v2 objects the agent and operator write: CiliumEndpoint, CiliumNode, CiliumIdentity.
+// cilium.io objects of the agent and IPAM: CiliumEndpoint, CiliumNode, CiliumIdentity, CiliumPodIPPool.
 
 import { z } from 'zod';
-import type { CiliumEndpoint, CiliumEndpointStatus, CiliumIdentity, CiliumNode, CiliumNodeSpec } from '../types.ts';
+import type { CiliumEndpoint, CiliumEndpointStatus, CiliumIdentity, CiliumNode, CiliumNodeSpec, CiliumPodIPPool, CiliumPodIPPoolFamily } from '../types.ts';
 import { cidrString, int, ipOrEmpty, ipString, kind, obj, oneOf, opaque, str, strList } from './dsl.ts';
-import { objectMeta } from './meta.ts';
+import { labelSelector, objectMeta } from './meta.ts';
 
 const endpointStatus = obj<CiliumEndpointStatus>()({
   id: int().optional(),
@@ -45,4 +45,21 @@ export const node = kind<CiliumNode>()({
 export const identity = kind<CiliumIdentity>()({
   metadata: objectMeta,
   'security-labels': z.record(z.string(), z.string()),
+});
+
+// maskSize limits from the CiliumPodIPPool CRD (pkg/k8s/apis/cilium.io/v2alpha1/ippool_types.go)
+const poolFamily = (maxMask: number) =>
+  obj<CiliumPodIPPoolFamily>()({
+    cidrs: z.array(cidrString()).min(1),
+    maskSize: int().min(1).max(maxMask),
+  });
+
+export const podIPPool = kind<CiliumPodIPPool>()({
+  metadata: objectMeta,
+  spec: z.strictObject({
+    ipv4: poolFamily(32).optional(),
+    ipv6: poolFamily(128).optional(),
+    podSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+  }),
 });

@@ -46,6 +46,7 @@ const SCHEMAS: Record<string, Record<string, Factory>> = {
   'cilium.io/CiliumClusterwideNetworkPolicy': same(policy.networkPolicy),
   'cilium.io/CiliumEgressGatewayPolicy': same(policy.egressGatewayPolicy),
   'cilium.io/CiliumEndpoint': same(ciliumAgent.endpoint),
+  'cilium.io/CiliumPodIPPool': same(ciliumAgent.podIPPool),
   'cilium.io/CiliumNode': same(ciliumAgent.node),
   'cilium.io/CiliumIdentity': same(ciliumAgent.identity),
 };
