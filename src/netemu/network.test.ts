@@ -161,3 +161,20 @@ test('a host that reboots answers old connections with RST', async () => {
   );
   assert.equal((err as NodeJS.ErrnoException).code, 'ECONNRESET');
 });
+
+test('IP_TTL on a TCP socket: TTL 1 dies at the router (Time Exceeded), TTL 2 reaches across', async () => {
+  const { clock, a, b } = lan();
+  b.tcp.createServer((s) => s.end()).listen(179, '0.0.0.0');
+  a.sysctl.set('net.ipv4.tcp_syn_retries', '1');
+  const outcome = (ttl: number) =>
+    runTask(
+      clock,
+      new Promise<string>((resolve) => {
+        const c = a.tcp.connect({ host: '10.0.2.20', port: 179, ttl });
+        c.on('connect', () => resolve('connected'));
+        c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      }),
+    );
+  assert.notEqual(await outcome(1), 'connected');
+  assert.equal(await outcome(2), 'connected');
+});

@@ -85,6 +85,8 @@ export interface TcpConnectOptions {
   allowHalfOpen?: boolean;
   /** Like net.Socket's `timeout`: idle timeout in ms. */
   timeout?: number;
+  /** IP_TTL set before the SYN goes out (eBGP multihop). */
+  ttl?: number;
 }
 
 function connKey(local: Addr, lport: number, remote: Addr, rport: number): string {
@@ -148,6 +150,8 @@ export class TcpSocket extends Duplex {
   private kaTimer: TimerHandle | undefined;
   private kaDelay = 0;
   private kaProbes = 0;
+  /** IP_TTL for this socket's packets (eBGP multihop); the stack's default 64 when unset. */
+  private ttl: number | undefined;
   private lastRx = 0;
   private userClosed = false;
   bytesRead = 0;
@@ -192,6 +196,13 @@ export class TcpSocket extends Duplex {
     return { address: fmtAddr(this.localAddr), family: isV4(this.localAddr) ? 'IPv4' : 'IPv6', port: this.lport };
   }
   /** No Nagle is modelled, so segments always go out at once. */
+  /** setsockopt(IP_TTL): the TTL of the packets this socket sends. */
+  setTTL(ttl: number): this {
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw new RangeError(`invalid TTL ${ttl}`);
+    this.ttl = ttl;
+    return this;
+  }
+
   setNoDelay(_noDelay = true): this {
     return this;
   }
@@ -275,6 +286,7 @@ export class TcpSocket extends Duplex {
   /** Active open. Errors are emitted asynchronously like node does. */
   connectTo(opts: TcpConnectOptions): this {
     const host = this.stack.host;
+    if (opts.ttl !== undefined) this.setTTL(opts.ttl);
     let dst = parseAddr(opts.host === 'localhost' ? '127.0.0.1' : opts.host);
     const port = Number(opts.port);
     if (dst === undefined) {
@@ -691,7 +703,7 @@ export class TcpSocket extends Duplex {
       opts,
       data,
     };
-    const ip = makeIp(this.localAddr, this.peerAddr, IPPROTO_TCP, segOut, { id: host.stack.nextIpId() });
+    const ip = makeIp(this.localAddr, this.peerAddr, IPPROTO_TCP, segOut, { id: host.stack.nextIpId(), ...(this.ttl !== undefined ? { ttl: this.ttl } : {}) });
     host.stack.output(ip);
   }
 

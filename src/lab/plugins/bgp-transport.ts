@@ -2,18 +2,16 @@
 
 import type { BgpSocket, Listener, Transport } from '../../bgp/transport.ts';
 import type { Host } from '../../netemu/host.ts';
+import type { TcpSocket } from '../../netemu/tcp.ts';
 
 /** A BGP transport over one emulated host's TCP stack. */
 export function netemuTransport(host: Host): Transport {
   return {
-    // The emulated TCP socket has no IP_TTL option yet: a multihop session is accepted and runs
-    // with the stack's TTL of 64 (reachability is never narrower than with the configured TTL).
+    // TCP MD5 (RFC 2385) is not emulated: a peer with a password is refused, never silently unsigned.
     supports: { md5: false, ttl: true },
     connect(o): BgpSocket {
       if (o.md5Password !== undefined) throw new Error('TCP MD5 is not available on emulated sockets');
-      const opts: { host: string; port: number; localAddress?: string } = { host: o.host, port: o.port };
-      if (o.localAddress) opts.localAddress = o.localAddress;
-      const s = host.tcp.connect(opts);
+      const s = host.tcp.connect({ host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}), ...(o.ttl !== undefined ? { ttl: o.ttl } : {}) });
       s.setNoDelay(true);
       return s;
     },
@@ -24,6 +22,8 @@ export function netemuTransport(host: Host): Transport {
         server.listen(o.port, o.host, () => resolve({ address: o.host, port: o.port, close: () => server.close() }));
       });
     },
-    setTtl(): void {},
+    setTtl(socket, ttl): void {
+      (socket as TcpSocket).setTTL(ttl);
+    },
   };
 }
