@@ -5,5 +5,6 @@ import type { AgentFeature } from '../agent/agent.ts';
 import { bgpFeature } from '../agent/bgp/index.ts';
 import { endpointsFeature } from '../agent/endpoints/index.ts';
 import { loadBalancerFeature } from '../agent/loadbalancer/feature.ts';
+import { l2AnnouncerFeature } from '../agent/l2announcer/index.ts';
 
-export const AGENT_FEATURES: readonly AgentFeature[] = [loadBalancerFeature, endpointsFeature, bgpFeature];
+export const AGENT_FEATURES: readonly AgentFeature[] = [loadBalancerFeature, endpointsFeature, bgpFeature, l2AnnouncerFeature];
