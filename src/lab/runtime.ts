@@ -14,7 +14,7 @@ import { ReplicaSetController } from '../cluster/replicaset.ts';
 import { Scheduler } from '../cluster/scheduler.ts';
 import { ServiceAllocator } from '../cluster/service-alloc.ts';
 import { rfc3339 } from '../cluster/time.ts';
-import { type CiliumConfig, withDefaults } from '../config/cilium.ts';
+import { type CiliumConfig, parseDuration, withDefaults } from '../config/cilium.ts';
 import { type Clock, RealClock, VirtualClock, yieldToEventLoop } from '../controller/clock.ts';
 import { Informer } from '../controller/informer.ts';
 import { Rng } from '../controller/rng.ts';
@@ -28,7 +28,7 @@ import type { ConfigMap, Node, Pod, Service } from '../k8s/types.ts';
 import { formatIP } from '../netaddr/ip.ts';
 import { type OperatorFeature, OPERATOR_FEATURES } from '../operator/features.ts';
 import { MemoryStore } from '../store/memory.ts';
-import type { ResourceStore } from '../store/types.ts';
+import { type ResourceStore, StoreError } from '../store/types.ts';
 import { applyObjects } from '../api/apply.ts';
 import { loadManifests } from '../api/manifests.ts';
 import { AGENT_FEATURES } from './agent-features.ts';
@@ -49,6 +49,13 @@ export interface LabOptions {
   operatorFeatures?: readonly OperatorFeature[];
   plugins?: readonly LabPlugin[];
 }
+
+/** How long `cilia lab reboot` keeps a node down unless told (a VM reboot). */
+const DEFAULT_REBOOT_MS = 60_000;
+/** kube-controller-manager's node-monitor-grace-period (1.33: 50 s). */
+const NODE_MONITOR_GRACE_MS = 50_000;
+/** After a reboot the agent comes up later than the host: kubelet restarts the cilium pod, its init containers run. */
+const AGENT_START_DELAY_MS = 15_000;
 
 export class Lab {
   readonly store: ResourceStore;
@@ -147,6 +154,12 @@ export class Lab {
       if (r) this.runnables.push(r);
     }
     for (const r of this.runnables) await r.start();
+    this.api.actions.set('lab/reboot', (p) => {
+      const downMs = p.for === undefined ? DEFAULT_REBOOT_MS : parseDuration(p.for);
+      if (downMs === undefined || downMs <= 0) throw new StoreError('BadRequest', `invalid duration "${p.for}": use a duration like 60s or 2m`);
+      this.rebootNode(p.node ?? '', downMs);
+      return `node/${p.node} rebooting (down for ${p.for ?? '60s'})\n`;
+    });
     for (const p of this.plugins) await p.setup(this);
     for (const n of this.topology.nodes) this.agents.set(n.name, this.makeAgent(n.name));
     await this.watchCiliumPods();
@@ -231,6 +244,62 @@ export class Lab {
       this.agentStarts = this.agentStarts.then(() => this.restartAgent(node)).finally(() => this.pendingAgentStarts--);
     };
     this.ciliumPods.on({ add: onPod, update: (_o, n) => onPod(n) });
+  }
+
+  /** Nodes powered off now (`cilia lab reboot`). */
+  private readonly nodesDown = new Set<string>();
+  private readonly powerListeners: ((node: string, up: boolean) => void)[] = [];
+
+  /** Called with every node power change; the network plugin takes hosts down and up with it. */
+  onNodePower(listener: (node: string, up: boolean) => void): void {
+    this.powerListeners.push(listener);
+  }
+
+  isNodeUp(node: string): boolean {
+    return !this.nodesDown.has(node);
+  }
+
+  /**
+   * An emulated reboot: the node's network, kubelet and agent stop at once, releasing nothing;
+   * after `downMs` the host and kubelet are back, and its agent starts `agentDelayMs` later (the
+   * cilium pod's init containers). While down, the node controller marks the Node unknown after
+   * its grace period, as it does when a kubelet stops posting status.
+   */
+  rebootNode(node: string, downMs: number, agentDelayMs = AGENT_START_DELAY_MS): void {
+    const agent = this.agents.get(node);
+    if (!agent) throw new StoreError('NotFound', `nodes "${node}" not found`);
+    if (this.nodesDown.has(node)) throw new StoreError('Conflict', `node ${node} is already down`);
+    this.nodesDown.add(node);
+    for (const l of this.powerListeners) l(node, false);
+    this.kubelet?.suspendNode(node);
+    agent.stop();
+    this.log(`node ${node} is down for ${downMs / 1000}s`);
+    const grace = this.clock.setTimeout(() => void this.setNodeReady(node, false), NODE_MONITOR_GRACE_MS);
+    this.clock.setTimeout(() => {
+      grace.cancel();
+      this.nodesDown.delete(node);
+      for (const l of this.powerListeners) l(node, true);
+      this.kubelet?.resumeNode(node);
+      void this.setNodeReady(node, true);
+      this.log(`node ${node} is back`);
+      this.clock.setTimeout(() => {
+        this.pendingAgentStarts++;
+        this.agentStarts = this.agentStarts.then(() => this.restartAgent(node)).finally(() => this.pendingAgentStarts--);
+      }, agentDelayMs);
+    }, downMs);
+  }
+
+  /** The node's Ready condition, and its pods' Ready (node lifecycle controller, MarkPodsNotReady). */
+  private async setNodeReady(node: string, ready: boolean): Promise<void> {
+    const now = rfc3339(this.clock.now());
+    const cur = await this.store.get<Node>(GK.Node, undefined, node);
+    if (cur) await this.store.updateStatus({ ...cur, status: { ...cur.status, conditions: nodeConditions(ready, now) } });
+    const status = ready ? 'True' : 'False';
+    for (const pod of (await this.store.list<Pod>(GK.Pod, { fieldSelector: `spec.nodeName=${node}` })).items) {
+      const conditions = pod.status?.conditions?.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status, lastTransitionTime: now } : c));
+      if (!conditions || pod.metadata.deletionTimestamp) continue;
+      await this.store.updateStatus({ ...pod, status: { ...pod.status, conditions } });
+    }
   }
 
   private async restartAgent(node: string): Promise<void> {

@@ -447,8 +447,10 @@ export class Host {
     if (this.up === up) return;
     this.up = up;
     if (!up) {
+      // a power-off loses every socket and the neighbour cache (RAM)
       this.tcp.killAll();
       this.udp.killAll();
+      for (const dev of this.ifaces.values()) this.neigh.flushDev(dev, false);
       for (const fn of this.downListeners.splice(0)) fn();
     }
   }

@@ -62,7 +62,7 @@ test('labs/week4-l2: the seed-002 L2 announcement story, then a worker failover'
     assert.match(await cli('exec', 'router', '--', 'curl', '-s', '--connect-timeout', '1', '192.168.10.211'), /^0 [\s\S]*Hostname: webpod-/, 'the VIP answers through k8s-ctr');
     assert.equal(await cli('lab', 'reboot', 'k8s-w9'), '1 Error from server (NotFound): nodes "k8s-w9" not found\n');
     assert.equal(await cli('lab', 'reboot', 'k8s-w1'), '1 Error from server (Conflict): node k8s-w1 is already down\n');
-    assert.equal(await cli('lab', 'reboot', 'k8s-w0', '--for', 'soon'), '1 Error from server (BadRequest): invalid duration "soon": use a Go duration like 60s or 2m\n');
+    assert.equal(await cli('lab', 'reboot', 'k8s-w0', '--for', 'soon'), '1 Error from server (BadRequest): invalid duration "soon": use a duration like 60s or 2m\n');
     assert.equal(await cli('l2', 'announcements', '--node', 'k8s-w1'), '0 IP   NetworkInterface\n', 'the agent is down');
     assert.equal(await cli('l2', 'announcements', '--node', 'nope'), '1 Error from server (NotFound): nodes "nope" not found\n');
   } finally {

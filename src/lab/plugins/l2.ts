@@ -1,14 +1,11 @@
 // L2 announcements in the lab: each node's L2 datapath for its agent's announcer (the devices
 // Cilium selected, the node's L2 responder map that bpf_host answers ARP from, gratuitous ARP out
 // of a device), whether a node's agent can reach the API server, the per-agent `l2-announce`
-// table (view `l2/announce`, and `cilium-dbg shell -- db/show l2-announce` on the nodes), and
-// `cilia lab reboot NODE`: the node goes down for a while (host, network and agent), nothing it
-// holds is released, and it comes back with a fresh agent.
+// table (view `l2/announce`, and `cilium-dbg shell -- db/show l2-announce` on the nodes).
 
 import { L2_ANNOUNCER, type L2Announcer } from '../../agent/l2announcer/announcer.ts';
 import { API_REACHABLE, L2_DATAPATH, type L2Datapath, type L2Device } from '../../agent/l2announcer/datapath.ts';
 import { formatL2AnnounceTable } from '../../agent/l2announcer/table.ts';
-import { parseGoDuration } from '../../agent/l2announcer/timing.ts';
 import { NETEMU_SERVICE } from '../../agent/endpoints/index.ts';
 import { parseAddr } from '../../netemu/addr.ts';
 import { CiliumDatapath } from '../../netemu/cilium/datapath.ts';
@@ -17,20 +14,10 @@ import type { Host } from '../../netemu/host.ts';
 import type { Iface } from '../../netemu/iface.ts';
 import { BROADCAST_MAC } from '../../netemu/mac.ts';
 import { ARP_REPLY, ETH_P_ARP } from '../../netemu/packet.ts';
-import { StoreError } from '../../store/types.ts';
 import type { LabPlugin } from '../plugins.ts';
 import type { Lab } from '../runtime.ts';
 import { nodeInternalIP } from '../topology.ts';
 import { viewNode } from './loadbalancer.ts';
-
-/** A node is down this long unless `--for` says otherwise (a VM reboot). */
-const DEFAULT_REBOOT_MS = 60_000;
-/**
- * After boot the agent comes up later than the host: kubelet restarts the cilium pod, its init
- * containers run, the agent initialises. The seed's control plane (API server on the rebooted
- * node) is back before its agent, which is why another node wins the lease.
- */
-const AGENT_START_MS = 15_000;
 
 function nodeHost(lab: Lab, node: string): Host | undefined {
   return lab.services.get(NETEMU_SERVICE)?.nodeHost(node);
@@ -84,38 +71,6 @@ function announcerOf(lab: Lab, node: string): L2Announcer | undefined {
   return lab.agents.get(node)?.feature<L2Announcer>(L2_ANNOUNCER);
 }
 
-/** Nodes of a lab that are down (rebooting) now. */
-const rebooting = new WeakMap<Lab, Set<string>>();
-
-/** `cilia lab reboot NODE`: host, links and agent down now; the host back after `for`, its agent a little later. */
-function reboot(lab: Lab, params: Record<string, string>): string {
-  const node = params.node ?? '';
-  const agent = lab.agents.get(node);
-  if (!agent) throw new StoreError('NotFound', `nodes "${node}" not found`);
-  let down = rebooting.get(lab);
-  if (!down) rebooting.set(lab, (down = new Set()));
-  if (down.has(node)) throw new StoreError('Conflict', `node ${node} is already down`);
-  const ns = params.for === undefined ? BigInt(DEFAULT_REBOOT_MS) * 1_000_000n : parseGoDuration(params.for);
-  if (ns === undefined || ns <= 0n) throw new StoreError('BadRequest', `invalid duration "${params.for}": use a Go duration like 60s or 2m`);
-  const downMs = Number(ns) / 1e6;
-  const host = nodeHost(lab, node);
-  // the network goes first, so the agent's last requests (lease releases) never arrive
-  down.add(node);
-  host?.setUp(false);
-  agent.stop();
-  lab.log(`node ${node} is down for ${params.for ?? '60s'}`);
-  lab.clock.setTimeout(() => {
-    host?.setUp(true);
-    down.delete(node);
-    lab.log(`node ${node} is back`);
-    lab.clock.setTimeout(() => {
-      lab.log(`starting cilium agent on ${node}`);
-      void agent.start();
-    }, AGENT_START_MS);
-  }, downMs);
-  return `node/${node} rebooting (down for ${params.for ?? '60s'})\n`;
-}
-
 function announceTable(lab: Lab, node: string): string {
   return formatL2AnnounceTable(announcerOf(lab, node)?.table.list() ?? []);
 }
@@ -156,6 +111,5 @@ export const l2AnnouncementsPlugin: LabPlugin = {
       const host = netemu?.nodeHost(n.name);
       if (host) netemu!.registry.registerFor(n.name, 'cilium-dbg', ciliumDbgShell(lab, n.name, netemu!.registry.lookup(host, 'cilium-dbg')));
     }
-    if (!lab.api.actions.has('lab/reboot')) lab.api.actions.set('lab/reboot', (p) => reboot(lab, p));
   },
 };

@@ -81,6 +81,8 @@ export const netemuPlugin: LabPlugin = {
     });
     await Promise.all([services.start(), slices.start()]);
     networks.set(lab, { net, registry, services, slices });
+    // a powered-off node's host drops off the network
+    lab.onNodePower((node, up) => net.host(node)?.setUp(up));
     lab.services.set(NETEMU_SERVICE, {
       net,
       registry,
