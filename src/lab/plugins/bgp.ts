@@ -14,6 +14,7 @@ import type { Host } from '../../netemu/host.ts';
 import { RT_TABLE_MAIN } from '../../netemu/route.ts';
 import { StoreError } from '../../store/types.ts';
 import type { LabPlugin } from '../plugins.ts';
+import { addCiliumDbgSubcommand } from './cilium-dbg.ts';
 import type { Lab } from '../runtime.ts';
 import { setupRouters, stopRouters } from './bgp-router.ts';
 import { netemuTransport } from './bgp-transport.ts';
@@ -131,22 +132,7 @@ export const bgpPlugin: LabPlugin = {
       return perNode(lab, p, (m) => routesOf(m, q, lab.clock.now()));
     });
     views.set('bgp/route-policies', (p) => perNode(lab, p, (m) => m.runningInstances().flatMap(routePolicyModels)));
-    const netemu = lab.services.get(NETEMU_SERVICE);
-    if (netemu) {
-      for (const n of lab.topology.nodes) {
-        const host = netemu.nodeHost(n.name);
-        if (!host) continue;
-        // other cilium-dbg subcommands (service list, bpf ...) stay with whoever registered them
-        const other = netemu.registry.lookup(host, 'cilium-dbg');
-        const bgp = ciliumDbgBgp(lab, n.name);
-        netemu.registry.registerFor(n.name, 'cilium-dbg', async (ctx) => {
-          if (ctx.argv[1] === 'bgp') return bgp(ctx);
-          if (other) return other(ctx);
-          ctx.stderr.write(`Error: unknown command "${ctx.argv[1] ?? ''}" for "cilium-dbg"\nRun 'cilium-dbg --help' for usage.\n`);
-          return 1;
-        });
-      }
-    }
+    addCiliumDbgSubcommand(lab, 'bgp', (node) => ciliumDbgBgp(lab, node));
     await setupRouters(lab);
   },
   stop(lab) {

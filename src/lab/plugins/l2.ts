@@ -15,6 +15,7 @@ import type { Iface } from '../../netemu/iface.ts';
 import { BROADCAST_MAC } from '../../netemu/mac.ts';
 import { ARP_REPLY, ETH_P_ARP } from '../../netemu/packet.ts';
 import type { LabPlugin } from '../plugins.ts';
+import { addCiliumDbgSubcommand } from './cilium-dbg.ts';
 import type { Lab } from '../runtime.ts';
 import { nodeInternalIP } from '../topology.ts';
 import { viewNode } from './loadbalancer.ts';
@@ -75,23 +76,14 @@ function announceTable(lab: Lab, node: string): string {
   return formatL2AnnounceTable(announcerOf(lab, node)?.table.list() ?? []);
 }
 
-/**
- * `cilium-dbg shell -- db/show l2-announce` on a node; every other cilium-dbg command goes on to
- * the command registered before (the load balancer's, ...).
- */
-function ciliumDbgShell(lab: Lab, node: string, other: Command | undefined): Command {
+/** `cilium-dbg shell -- db/show l2-announce` on a node (the only statedb table this lab models). */
+function ciliumDbgShell(lab: Lab, node: string): Command {
   return async (ctx) => {
-    if (ctx.argv[1] !== 'shell') {
-      if (other) return other(ctx);
-      ctx.stderr.write(`Error: unknown command "${ctx.argv[1] ?? ''}" for "cilium-dbg"\nRun 'cilium-dbg --help' for usage.\n`);
-      return 1;
-    }
     const words = ctx.argv.slice(2).filter((w) => w !== '--');
     if (words[0] === 'db/show' && words[1] === 'l2-announce' && words.length === 2) {
       ctx.stdout.write(announceTable(lab, node));
       return 0;
     }
-    if (other) return other(ctx);
     ctx.stderr.write(`Error: this lab's cilium-dbg shell only knows db/show l2-announce\n`);
     return 1;
   };
@@ -106,10 +98,6 @@ export const l2AnnouncementsPlugin: LabPlugin = {
     });
     lab.services.set(API_REACHABLE, (node) => apiReachable(lab, node));
     lab.api.views.set('l2/announce', (p) => announceTable(lab, viewNode(lab, p)));
-    const netemu = lab.services.get(NETEMU_SERVICE);
-    for (const n of lab.topology.nodes) {
-      const host = netemu?.nodeHost(n.name);
-      if (host) netemu!.registry.registerFor(n.name, 'cilium-dbg', ciliumDbgShell(lab, n.name, netemu!.registry.lookup(host, 'cilium-dbg')));
-    }
+    addCiliumDbgSubcommand(lab, 'shell', (node) => ciliumDbgShell(lab, node));
   },
 };

@@ -11,6 +11,7 @@ import { CiliumDatapath } from '../../netemu/cilium/datapath.ts';
 import { ServiceLoadBalancer } from '../../netemu/cilium/lb.ts';
 import type { Command } from '../../netemu/exec.ts';
 import type { LabPlugin } from '../plugins.ts';
+import { addCiliumDbgSubcommand } from './cilium-dbg.ts';
 import type { Lab } from '../runtime.ts';
 import { lbMapsOf } from './loadbalancer.ts';
 import { labNetwork } from './netemu.ts';
@@ -99,7 +100,7 @@ function ciliumDbg(lab: Lab, node: string): Command {
 export const lbDatapathPlugin: LabPlugin = {
   name: 'lb-datapath',
   setup(lab) {
-    const { net, registry } = labNetwork(lab);
+    const { net } = labNetwork(lab);
     const lbs: ServiceLoadBalancer[] = [];
     for (const n of lab.topology.nodes) {
       const host = net.host(n.name);
@@ -107,9 +108,9 @@ export const lbDatapathPlugin: LabPlugin = {
       // seeded from the host's flow-hash key: forking lab.rng here would shift every stream forked after it
       const rng = new Rng(`lb-datapath:${host.hashSeed}`);
       lbs.push(new ServiceLoadBalancer(CiliumDatapath.of(host), lbMapsOf(lab, n.name), rng));
-      registry.registerFor(n.name, 'cilium-dbg', ciliumDbg(lab, n.name));
     }
     attached.set(lab, lbs);
+    for (const word of ['service', 'bpf', 'map', 'status']) addCiliumDbgSubcommand(lab, word, (node) => ciliumDbg(lab, node));
     lab.services.set(NODEPORT_ADDRESSES, (node) => {
       const host = net.host(node);
       return host ? nodePortAddresses(CiliumDatapath.of(host)) : [];

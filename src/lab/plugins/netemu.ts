@@ -13,6 +13,7 @@ import { Network } from '../../netemu/network.ts';
 import { defaultRegistry, exec } from '../../netemu/tools/index.ts';
 import { buildTopology } from '../../netemu/topology.ts';
 import type { LabPlugin } from '../plugins.ts';
+import { ciliumDbgCommand } from './cilium-dbg.ts';
 import type { Lab } from '../runtime.ts';
 
 interface LabNetwork {
@@ -81,6 +82,7 @@ export const netemuPlugin: LabPlugin = {
     });
     await Promise.all([services.start(), slices.start()]);
     networks.set(lab, { net, registry, services, slices });
+    for (const n of lab.topology.nodes) registry.registerFor(n.name, 'cilium-dbg', ciliumDbgCommand(lab, n.name));
     // a powered-off node's host drops off the network
     lab.onNodePower((node, up) => net.host(node)?.setUp(up));
     lab.services.set(NETEMU_SERVICE, {
