@@ -53,6 +53,9 @@ export interface AgentFeature {
 export class Agent {
   private running: Runnable[] = [];
   private started = false;
+  private clock: Clock | undefined;
+  /** When the agent last stopped (its liveness stamp stops advancing then); undefined while running. */
+  stoppedAt: number | undefined;
 
   constructor(
     readonly nodeName: string,
@@ -63,7 +66,9 @@ export class Agent {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.stoppedAt = undefined;
     const ctx = this.makeContext();
+    this.clock = ctx.clock;
     this.running = this.features.flatMap((f) => {
       const r = f.create(ctx);
       return r ? [r] : [];
@@ -74,6 +79,7 @@ export class Agent {
   stop(): void {
     for (const r of this.running.reverse()) r.stop();
     this.running = [];
+    if (this.started) this.stoppedAt = this.clock?.now();
     this.started = false;
   }
 

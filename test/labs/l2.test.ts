@@ -65,6 +65,15 @@ test('labs/week4-l2: the seed-002 L2 announcement story, then a worker failover'
     assert.equal(await cli('lab', 'reboot', 'k8s-w0', '--for', 'soon'), '1 Error from server (BadRequest): invalid duration "soon": use a duration like 60s or 2m\n');
     assert.equal(await cli('l2', 'announcements', '--node', 'k8s-w1'), '0 IP   NetworkInterface\n', 'the agent is down');
     assert.equal(await cli('l2', 'announcements', '--node', 'nope'), '1 Error from server (NotFound): nodes "nope" not found\n');
+
+    // an agent that stops on a running node: its responder goes quiet once its liveness is older
+    // than the lease duration (L2_ANNOUNCEMENTS_MAX_LIVENESS), though the host still answers pings
+    const arp = async () => cli('exec', 'router', '--', 'arping', '-i', 'eth1', '-c', '1', '-w', '1', '192.168.10.211');
+    assert.match(await arp(), /bytes from 08:00:27:a2:cd:65 \(192\.168\.10\.211\)/);
+    lab.agents.get('k8s-ctr')!.stop();
+    assert.match(await arp(), /bytes from 08:00:27:a2:cd:65/, 'still answering within the lease duration');
+    await lab.advance(16_000);
+    assert.match(await arp(), /1 packets transmitted, 0 packets received/, 'silent once the liveness is older than the lease');
   } finally {
     await lab.stop();
   }

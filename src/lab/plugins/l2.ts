@@ -6,6 +6,7 @@
 import { L2_ANNOUNCER, type L2Announcer } from '../../agent/l2announcer/announcer.ts';
 import { API_REACHABLE, L2_DATAPATH, type L2Datapath, type L2Device } from '../../agent/l2announcer/datapath.ts';
 import { formatL2AnnounceTable } from '../../agent/l2announcer/table.ts';
+import { leaseTimings } from '../../agent/l2announcer/timing.ts';
 import { NETEMU_SERVICE } from '../../agent/endpoints/index.ts';
 import { parseAddr } from '../../netemu/addr.ts';
 import { CiliumDatapath } from '../../netemu/cilium/datapath.ts';
@@ -68,6 +69,14 @@ function apiReachable(lab: Lab, node: string): boolean {
   return nodeLinkUp(lab, node) && (cp === undefined || nodeLinkUp(lab, cp));
 }
 
+/** L2_ANNOUNCEMENTS_MAX_LIVENESS: the agent runs, or stopped less than a lease duration ago. */
+function agentLive(lab: Lab, node: string): boolean {
+  const agent = lab.agents.get(node);
+  if (!agent || agent.isRunning) return true;
+  const { leaseDurationMs } = leaseTimings(lab.ciliumConfig, () => {});
+  return agent.stoppedAt !== undefined && lab.clock.now() - agent.stoppedAt <= leaseDurationMs;
+}
+
 function announcerOf(lab: Lab, node: string): L2Announcer | undefined {
   return lab.agents.get(node)?.feature<L2Announcer>(L2_ANNOUNCER);
 }
@@ -99,5 +108,10 @@ export const l2AnnouncementsPlugin: LabPlugin = {
     lab.services.set(API_REACHABLE, (node) => apiReachable(lab, node));
     lab.api.views.set('l2/announce', (p) => announceTable(lab, viewNode(lab, p)));
     addCiliumDbgSubcommand(lab, 'shell', (node) => ciliumDbgShell(lab, node));
+    // the responder stops answering once the agent's liveness is older than the lease duration
+    for (const n of lab.topology.nodes) {
+      const host = nodeHost(lab, n.name);
+      if (host) CiliumDatapath.of(host).l2ResponderLive = () => agentLive(lab, n.name);
+    }
   },
 };

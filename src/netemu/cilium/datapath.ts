@@ -68,6 +68,11 @@ const registry = new WeakMap<Host, CiliumDatapath>();
 export class CiliumDatapath {
   readonly host: Host;
   readonly maps = new NodeMaps();
+  /**
+   * Whether the agent is alive enough for the L2 responder to answer (bpf_host checks the agent's
+   * liveness stamp against L2_ANNOUNCEMENTS_MAX_LIVENESS); unset: always.
+   */
+  l2ResponderLive: (() => boolean) | undefined;
   cfg: CiliumDatapathConfig | undefined;
   routerIP: Addr | undefined;
   podCIDRs: Prefix[] = [];
@@ -326,7 +331,7 @@ export class CiliumDatapath {
     if (f.payload.kind === 'arp') {
       const arp = f.payload;
       const mac = arp.op === ARP_REQUEST ? this.maps.l2responder.get(arp.tpa, dev.index) : undefined;
-      if (mac === undefined) return TC_OK;
+      if (mac === undefined || this.l2ResponderLive?.() === false) return TC_OK;
       // the L2 announcer answers ARP for the service IPs it holds
       const reply: ArpPacket = { kind: 'arp', op: ARP_REPLY, sha: mac, spa: arp.tpa, tha: arp.sha, tpa: arp.spa };
       dev.xmit({ frame: { dst: arp.sha, src: mac, type: ETH_P_ARP, payload: reply }, t: skb.t, mark: 0, hops: 0 });
