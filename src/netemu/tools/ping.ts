@@ -212,6 +212,7 @@ export async function arpingCommand(ctx: ExecContext): Promise<number> {
   let received = 0;
   let extra = 0;
   let answered = true;
+  let lastTimedOut = false;
   let sentAt = 0;
   const rtts: number[] = [];
   const tap = (d: Iface, skb: { frame: { type: number; payload: unknown; src: number }; t: number }, dir: 'In' | 'Out') => {
@@ -248,7 +249,8 @@ export async function arpingCommand(ctx: ExecContext): Promise<number> {
         hops: 0,
       });
       const completed = await sleepFor(ctx.clock, intervalMs, done.signal);
-      if (!answered && completed) ctx.stdout.write('Timeout\n');
+      lastTimedOut = !answered && completed;
+      if (lastTimedOut) ctx.stdout.write('Timeout\n');
       if (!completed) break;
     }
   } finally {
@@ -256,7 +258,8 @@ export async function arpingCommand(ctx: ExecContext): Promise<number> {
     ctx.signal.removeEventListener('abort', stop);
   }
   const unanswered = sent === 0 ? 0 : ((sent - received) * 100) / sent;
-  ctx.stdout.write(`\n--- ${fmtAddr(tpa)} statistics ---\n`);
+  // as in the seed (arping 2.x): no blank line between a final `Timeout` and the statistics
+  ctx.stdout.write(`${lastTimedOut ? '' : '\n'}--- ${fmtAddr(tpa)} statistics ---\n`);
   ctx.stdout.write(`${sent} packets transmitted, ${received} packets received, ${unanswered.toFixed(0).padStart(3)}% unanswered (${extra} extra)\n`);
   if (received > 0) {
     const min = Math.min(...rtts);

@@ -261,7 +261,7 @@ test('netshoot: the nc -l loop of seed 002 answers OK from $POD_NAME, one second
 test('arping: Timeout without an answer, replies from an L2 responder entry, and arp -a', async () => {
   const { router, ctr, run } = week5();
   const none = await run(router, 'arping -i eth1 192.168.10.211 -c 1');
-  assert.equal(none.stdout, 'ARPING 192.168.10.211\nTimeout\n\n--- 192.168.10.211 statistics ---\n1 packets transmitted, 0 packets received, 100% unanswered (0 extra)\n');
+  assert.equal(none.stdout, 'ARPING 192.168.10.211\nTimeout\n--- 192.168.10.211 statistics ---\n1 packets transmitted, 0 packets received, 100% unanswered (0 extra)\n');
   // the node's datapath answers ARP for an announced service IP with its eth1 MAC
   const dp = CiliumDatapath.of(ctr);
   dp.configure(
