@@ -92,7 +92,8 @@ describe('speaker sessions', () => {
   });
 
   it('keeps routes stale through a graceful restart and sweeps them on End-of-RIB', async () => {
-    const { make, settle } = lab();
+    const ctx = lab();
+    const { make, settle } = ctx;
     const gr = { gracefulRestart: { enabled: true, restartTime: 30 } };
     const a = make('10.0.0.1', 65001, gr);
     let b = make('10.0.0.2', 65002, gr);
@@ -105,9 +106,8 @@ describe('speaker sessions', () => {
     await settle();
     assert.equal(locRib(a, 'ipv4-unicast').length, 2);
     // b "crashes": its sockets close without a NOTIFICATION
-    (b as unknown as { peers: Map<string, { session: { connection?: { socket: { destroy(): void } } } }> }).peers
-      .get('10.0.0.1')!
-      .session.connection!.socket.destroy();
+    const { net } = ctx;
+    net.reset('10.0.0.1', '10.0.0.2');
     b.stop();
     await settle(100);
     const stale = locRib(a, 'ipv4-unicast');
@@ -197,6 +197,23 @@ describe('speaker sessions', () => {
     assert.equal(net.open(), 2);
     a.stop();
     b.stop();
+  });
+});
+
+describe('unreachable peers', () => {
+  it('cycles Connect and Active with retries and never crashes', async () => {
+    const { make, settle } = lab();
+    const a = make('10.0.0.1', 65001);
+    a.addPeer({ address: '10.0.0.9', asn: 65009, connectRetry: 5 });
+    const states = new Set<string>();
+    a.onPeerState((e) => states.add(e.to));
+    await a.start();
+    await settle(60_000);
+    const st = peerStatus(a, '10.0.0.9')!;
+    assert.ok(st.stats.connectAttempts >= 10, `only ${st.stats.connectAttempts} attempts`);
+    assert.deepEqual([...states].sort(), ['Active', 'Connect']);
+    assert.match(st.lastError, /ECONNREFUSED/);
+    a.stop();
   });
 });
 

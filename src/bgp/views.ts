@@ -78,20 +78,24 @@ function pathView(sp: Speaker, t: RibTable, f: FamilyKey, p: number): PathView {
   };
 }
 
-function routeOf(sp: Speaker, t: RibTable, f: FamilyKey, d: number, filter?: (p: number) => boolean): RouteView {
+/** The destination's paths that import policy accepted (rejected ones live only in Adj-RIB-In). */
+function routeOf(sp: Speaker, t: RibTable, f: FamilyKey, d: number): RouteView | undefined {
   const paths: PathView[] = [];
-  for (let p = t.dHead[d]!; p >= 0; p = t.pNext[p]!) if (!filter || filter(p)) paths.push(pathView(sp, t, f, p));
+  for (let p = t.dHead[d]!; p >= 0; p = t.pNext[p]!) if (t.pAttr[p]! >= 0) paths.push(pathView(sp, t, f, p));
+  if (paths.length === 0) return undefined;
   return { prefix: prefixText(t, d), family: f, version: t.dVersion[d]!, reason: reasonText(t.dReason[d]!), paths };
 }
 
-/** Loc-RIB: every destination with at least one path, in address order (or just `prefix`). */
+/** Loc-RIB: every destination with an accepted path, in address order (or just `prefix`). */
 export function locRib(sp: Speaker, f: FamilyKey, prefix?: string): RouteView[] {
   const t = sp.tables[f];
-  if (prefix !== undefined) {
-    const d = findDest(t, prefix);
-    return d >= 0 && t.dHead[d] !== -1 ? [routeOf(sp, t, f, d)] : [];
+  const dests = prefix === undefined ? t.sortedDests() : [findDest(t, prefix)].filter((d) => d >= 0 && t.dHead[d] !== -1);
+  const out: RouteView[] = [];
+  for (const d of dests) {
+    const r = routeOf(sp, t, f, d);
+    if (r) out.push(r);
   }
-  return t.sortedDests().map((d) => routeOf(sp, t, f, d));
+  return out;
 }
 
 /** The most specific destination covering `addr` (a host address), as `show ip bgp A.B.C.D` finds it. */
@@ -104,7 +108,8 @@ export function lookup(sp: Speaker, f: FamilyKey, addr: string): RouteView | und
     const shift = BigInt(bits - len);
     const net = (c.addr >> shift) << shift;
     const d = f === 'ipv4-unicast' ? t.find4(Number(net), len) : t.find6(net, len);
-    if (d >= 0 && t.dHead[d] !== -1) return routeOf(sp, t, f, d);
+    const r = d >= 0 && t.dHead[d] !== -1 ? routeOf(sp, t, f, d) : undefined;
+    if (r) return r;
   }
   return undefined;
 }

@@ -95,8 +95,8 @@ describe('FRR router behaviour', () => {
     await router.start();
     await node('10.0.0.2', 65002, ['192.0.2.0/24']);
     await settle();
-    assert.match(router.vtysh('show ip bgp summary'), /10\.0\.0\.2 {7}4 {6}65002 .* {4}\(Policy\) \(Policy\) N\/A/);
-    assert.equal(locRib(router.speaker!, 'ipv4-unicast').filter((r) => r.prefix === '192.0.2.0/24' && r.paths.some((p) => p.valid)).length, 0);
+    assert.match(router.vtysh('show ip bgp summary'), /^10\.0\.0\.2 {8}4 {6}65002 .* {4}\(Policy\) \(Policy\) N\/A$/m);
+    assert.deepEqual(locRib(router.speaker!, 'ipv4-unicast').map((r) => r.prefix), ['10.10.0.0/16']);
   });
 
   it('applies inbound route-maps with prefix-lists (deny what is not permitted, set local-pref)', async () => {
@@ -119,8 +119,8 @@ route-map OUT permit 10
     await node('10.0.0.2', 65002, ['192.0.2.0/24', '198.51.100.0/24']);
     await settle();
     const table = router.vtysh('show ip bgp');
-    assert.match(table, /\*> 192\.0\.2\.0\/24 {5}10\.0\.0\.2 {26}250 {6}0 65002 \?\n/);
-    assert.ok(!/^\*.*198\.51\.100\.0/m.test(table), table);
+    assert.ok(table.includes('*> 192.0.2.0/24     10.0.0.2                      250      0 65002 i\n'), table);
+    assert.ok(!table.includes('198.51.100.0'), table);
     assert.match(router.vtysh('show ip bgp 192.0.2.0/24'), /Community: 65000:7 65002:1/);
   });
 
@@ -135,7 +135,7 @@ route-map OUT permit 10
     await router.start();
     await node('10.0.0.7', 65007, ['172.20.7.0/24']);
     await settle();
-    assert.match(router.vtysh('show ip bgp summary'), /^\*10\.0\.0\.7 {6}4 {6}65007 /m);
+    assert.match(router.vtysh('show ip bgp summary'), /^\*10\.0\.0\.7 {7}4 {6}65007 /m);
     assert.match(router.vtysh('show ip bgp'), /\*> 172\.20\.7\.0\/24 {4}10\.0\.0\.7 /);
   });
 
@@ -149,7 +149,7 @@ route-map OUT permit 10
     assert.equal(router.vtyshBatch(['configure terminal', 'router bgp 65000', 'neighbor 10.0.0.2 remote-as 65002', 'network 10.99.0.0/24']), '');
     await settle();
     assert.equal(locRib(peer, 'ipv4-unicast')[0]?.prefix, '10.99.0.0/24');
-    assert.equal(router.vtyshBatch(['conf t', 'router bgp 65001']), '% BGP is already running; AS is 65000\n');
+    assert.equal(router.vtyshBatch(['conf t', 'router bgp 65001']), '% BGP is already running; AS is 65000 (router bgp 65001)\n');
     assert.equal(router.vtyshBatch(['conf t', 'router bgp 65000', 'no network 10.99.0.0/24']), '');
     await settle();
     assert.equal(locRib(peer, 'ipv4-unicast').length, 0);

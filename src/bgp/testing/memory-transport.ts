@@ -37,6 +37,8 @@ export interface MemoryNetwork {
   transport(address: string, ...more: string[]): Transport;
   /** Drops every connection between two addresses (a link failure: no FIN, no RST). */
   cut(a: string, b: string): void;
+  /** Closes every connection between two addresses at once, as a crashed process's sockets close. */
+  reset(a: string, b: string): void;
   /** Connections currently open. */
   open(): number;
 }
@@ -105,6 +107,11 @@ export function memoryNetwork(): MemoryNetwork {
           s.removeAllListeners('data');
           sockets.delete(s);
         }
+      }
+    },
+    reset(a, b) {
+      for (const s of [...sockets]) {
+        if ((s.localAddress === a && s.remoteAddress === b) || (s.localAddress === b && s.remoteAddress === a)) s.destroy();
       }
     },
     open: () => sockets.size,
