@@ -39,6 +39,11 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
     if (cmd === 'lab' && (sub === 'up' || sub === 'run')) return await runLabCommand(sub, rest);
+    if (cmd === 'bgp' && (sub === 'speaker' || sub === 'vtysh')) {
+      const { bgpSpeaker, bgpVtysh } = await import('./speaker-command.ts');
+      const err = (line: string) => process.stderr.write(`${line}\n`);
+      return sub === 'speaker' ? await bgpSpeaker(rest, err) : await bgpVtysh(rest, (t) => process.stdout.write(t), err);
+    }
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     return 1;

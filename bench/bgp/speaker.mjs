@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Launcher for speaker.ts that works from any working directory.
+// `cilia bgp speaker` for the harness and the interop tests, startable from any working directory.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./speaker.ts');
+const { bgpSpeaker } = await import('../../src/speaker-command.ts');
+process.exitCode = await bgpSpeaker(process.argv.slice(2), (line) => process.stderr.write(`${line}\n`));

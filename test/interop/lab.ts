@@ -127,7 +127,7 @@ export class NetnsLab {
     return { daemon, gobgp };
   }
 
-  /** This speaker (bench/bgp/speaker.mjs = `cilia bgp speaker`) with an FRR-dialect file. */
+  /** This speaker (`cilia bgp speaker`, through bench/bgp/speaker.mjs) with an FRR-dialect file. */
   speaker(name: string, conf: string, listen: string, port = 179): Speaker {
     const c = this.file(`${name}.conf`, conf);
     const control = join(this.dir, `${name}.sock`);
