@@ -1,6 +1,6 @@
-// What the agent answers about its BGP state (cilium-dbg's `bgp peers|routes|route-policies` API,
-// api/v1 models BgpPeer, BgpRoute, BgpRoutePolicy): plain JSON the CLI formats. Path attributes
-// are structured (the CLI prints them the way GoBGP's String() does).
+// What the agent answers about its BGP state (cilium-dbg's `bgp peers|routes|route-policies` API),
+// in the shapes of src/model/bgp.ts the CLI formats. Path attributes are structured (the CLI
+// prints them the way GoBGP's String() does).
 
 import { adjRibOut, locRib, peerStatus } from '../../bgp/views.ts';
 import type { PathAttrs } from '../../bgp/wire/attributes.ts';
@@ -8,76 +8,9 @@ import type { FamilyKey } from '../../bgp/wire/constants.ts';
 import type { SessionState } from '../../bgp/fsm/session.ts';
 import { ipv6FromBytes } from '../../bgp/wire/prefix.ts';
 import { formatIP, formatIPv4Number } from '../../netaddr/ip.ts';
+import type { BgpFamily, BgpPath, BgpPathAttr, BgpPeer, BgpPeerFamily, BgpRoute, BgpRoutePolicy, BgpRoutePolicyStatement } from '../../model/bgp.ts';
 import type { BGPInstance } from './instance.ts';
 import type { Afi } from './policy.ts';
-
-export interface BgpFamilyModel {
-  afi: Afi;
-  safi: 'unicast';
-}
-
-export interface BgpPeerFamilyModel extends BgpFamilyModel {
-  received: number;
-  accepted: number;
-  advertised: number;
-}
-
-export interface BgpPeerModel {
-  localAsn: number;
-  peerAsn: number;
-  peerAddress: string;
-  peerPort: number;
-  /** Cilium's session state names: idle, connect, active, open_sent, open_confirm, established. */
-  sessionState: string;
-  uptimeMs: number;
-  appliedHoldTimeSeconds: number;
-  appliedKeepAliveTimeSeconds: number;
-  families: BgpPeerFamilyModel[];
-}
-
-export type BgpPathAttrModel =
-  | { type: 'origin'; value: number }
-  | { type: 'asPath'; segments: { type: number; asns: number[] }[] }
-  | { type: 'nextHop'; value: string }
-  | { type: 'med'; value: number }
-  | { type: 'localPref'; value: number }
-  | { type: 'communities'; values: number[] }
-  | { type: 'mpReach'; family: FamilyKey; nextHop: string; nlri: string[] }
-  | { type: 'largeCommunities'; values: [number, number, number][] };
-
-export interface BgpPathModel {
-  family: BgpFamilyModel;
-  prefix: string;
-  nextHop: string;
-  ageMs: number;
-  best: boolean;
-  attrs: BgpPathAttrModel[];
-}
-
-export interface BgpRouteModel {
-  routerAsn: number;
-  /** The peer, for advertised routes. */
-  neighbor?: string;
-  prefix: string;
-  paths: BgpPathModel[];
-}
-
-export interface BgpRoutePolicyStatementModel {
-  neighbors: string[];
-  families: BgpFamilyModel[];
-  prefixes: { cidr: string; min: number; max: number }[];
-  action: 'accept' | 'reject' | 'none';
-  localPreference?: number;
-  communities: string[];
-  largeCommunities: string[];
-}
-
-export interface BgpRoutePolicyModel {
-  routerAsn: number;
-  name: string;
-  type: 'export' | 'import';
-  statements: BgpRoutePolicyStatementModel[];
-}
 
 export const SESSION_STATE: Record<SessionState, string> = {
   Idle: 'idle',
@@ -95,8 +28,8 @@ export function familyKeyOf(afi: string, safi: string): FamilyKey | undefined {
   return afi === 'ipv4' ? 'ipv4-unicast' : afi === 'ipv6' ? 'ipv6-unicast' : undefined;
 }
 
-export function peerModels(inst: BGPInstance, now: number): BgpPeerModel[] {
-  const out: BgpPeerModel[] = [];
+export function peerModels(inst: BGPInstance, now: number): BgpPeer[] {
+  const out: BgpPeer[] = [];
   for (const p of inst.runningPeers()) {
     const s = peerStatus(inst.speaker, p.address);
     if (!s) continue;
@@ -138,8 +71,8 @@ function v6(bytes: Uint8Array | undefined): string {
 }
 
 /** The attributes of a path in GoBGP's order (by type code), with the next hop as NEXT_HOP or MP_REACH. */
-export function attrModels(family: FamilyKey, prefix: string, a: PathAttrs): BgpPathAttrModel[] {
-  const out: BgpPathAttrModel[] = [];
+export function attrModels(family: FamilyKey, prefix: string, a: PathAttrs): BgpPathAttr[] {
+  const out: BgpPathAttr[] = [];
   if (a.origin >= 0) out.push({ type: 'origin', value: a.origin });
   if (a.asPath.length > 0) out.push({ type: 'asPath', segments: a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })) });
   const mp = family === 'ipv6-unicast' || (a.nextHop < 0 && a.nextHop6 !== undefined);
@@ -157,7 +90,7 @@ export function attrModels(family: FamilyKey, prefix: string, a: PathAttrs): Bgp
   return out;
 }
 
-function nextHopOf(attrs: BgpPathAttrModel[]): string {
+function nextHopOf(attrs: BgpPathAttr[]): string {
   for (const a of attrs) {
     if (a.type === 'nextHop') return a.value;
     if (a.type === 'mpReach') return a.nextHop;
@@ -166,10 +99,10 @@ function nextHopOf(attrs: BgpPathAttrModel[]): string {
 }
 
 /** `available`: the instance's Loc-RIB (only local routes: nothing learnt is accepted). */
-export function availableRoutes(inst: BGPInstance, family: FamilyKey, now: number): BgpRouteModel[] {
-  const out: BgpRouteModel[] = [];
+export function availableRoutes(inst: BGPInstance, family: FamilyKey, now: number): BgpRoute[] {
+  const out: BgpRoute[] = [];
   for (const r of locRib(inst.speaker, family)) {
-    const paths: BgpPathModel[] = [];
+    const paths: BgpPath[] = [];
     for (const p of r.paths) {
       if (!p.accepted) continue;
       const attrs = attrModels(family, r.prefix, p.attrs);
@@ -181,8 +114,8 @@ export function availableRoutes(inst: BGPInstance, family: FamilyKey, now: numbe
 }
 
 /** `advertised`: what each (or the given) peer was sent, attributes as sent. */
-export function advertisedRoutes(inst: BGPInstance, family: FamilyKey, now: number, peer?: string): BgpRouteModel[] {
-  const out: BgpRouteModel[] = [];
+export function advertisedRoutes(inst: BGPInstance, family: FamilyKey, now: number, peer?: string): BgpRoute[] {
+  const out: BgpRoute[] = [];
   const since = new Map<string, number>();
   for (const r of locRib(inst.speaker, family)) for (const p of r.paths) if (p.best) since.set(r.prefix, p.since);
   for (const p of inst.runningPeers()) {
@@ -200,13 +133,13 @@ export function advertisedRoutes(inst: BGPInstance, family: FamilyKey, now: numb
   return out;
 }
 
-export function routePolicyModels(inst: BGPInstance): BgpRoutePolicyModel[] {
+export function routePolicyModels(inst: BGPInstance): BgpRoutePolicy[] {
   return inst.routePolicies().map((p) => ({
     routerAsn: inst.config.asn,
     name: p.name,
     type: p.type,
     statements: p.statements.map((s) => {
-      const m: BgpRoutePolicyStatementModel = {
+      const m: BgpRoutePolicyStatement = {
         neighbors: [...s.neighbors],
         families: s.families.map((f) => ({ ...f })),
         prefixes: s.prefixes.map((x) => ({ ...x })),

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.ts';
 import { clusterPeersTable, clusterRoutePoliciesTable, clusterRoutesTable, defaultRoutesArgs, errorsText, parseRoutesArgs } from './bgp/format.ts';
-import type { BgpPeer, BgpRoute, BgpRoutePolicy, NodeAnswer } from './bgp/model.ts';
+import type { BgpPeer, BgpRoute, BgpRoutePolicy, NodeAnswer } from '../../model/bgp.ts';
 import type { RegisterCommands } from './index.ts';
 
 interface Answer<T> {

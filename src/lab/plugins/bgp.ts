@@ -7,7 +7,7 @@ import { BGP_DEFAULT_GATEWAY, BGP_TRANSPORT, type BGPManager } from '../../agent
 import { advertisedRoutes, availableRoutes, familyKeyOf, peerModels, routePolicyModels } from '../../agent/bgp/views.ts';
 import { NETEMU_SERVICE } from '../../agent/endpoints/services.ts';
 import { agentPeersTable, agentRoutePoliciesTable, agentRoutesTable, defaultRoutesArgs, parseRoutesArgs } from '../../cli/commands/bgp/format.ts';
-import type { NodeAnswer, RoutesQuery } from '../../cli/commands/bgp/model.ts';
+import type { NodeAnswer, RoutesQuery } from '../../model/bgp.ts';
 import { fmtAddr, isLinkLocal6 } from '../../netemu/addr.ts';
 import type { Command, ExecContext } from '../../netemu/exec.ts';
 import type { Host } from '../../netemu/host.ts';

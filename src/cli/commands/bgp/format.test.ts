@@ -2,16 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { agentPeersTable, agentRoutePoliciesTable, attrsText, clusterPeersTable, clusterRoutesTable, defaultRoutesArgs, parseRoutesArgs } from './format.ts';
-import type { BgpPeer, BgpRoute, BgpRoutePolicy } from './model.ts';
+import type { BgpPeer, BgpRoute, BgpRoutePolicy } from '../../../model/bgp.ts';
 
 const MIN = 60_000;
 
 function peer(uptimeMs: number, received = 4): BgpPeer {
-  return { localAsn: 65001, peerAsn: 65000, peerAddress: '192.168.10.200', peerPort: 179, sessionState: 'established', uptimeMs, families: [{ afi: 'ipv4', safi: 'unicast', received, advertised: 2 }] };
+  return { localAsn: 65001, peerAsn: 65000, peerAddress: '192.168.10.200', peerPort: 179, sessionState: 'established', uptimeMs, appliedHoldTimeSeconds: 9, appliedKeepAliveTimeSeconds: 3, families: [{ afi: 'ipv4', safi: 'unicast', received, accepted: 0, advertised: 2 }] };
 }
 
 function route(prefix: string, ageMs: number): BgpRoute {
-  return { routerAsn: 65001, prefix, paths: [{ prefix, nextHop: '0.0.0.0', ageMs, attrs: [{ type: 'origin', value: 0 }, { type: 'nextHop', value: '0.0.0.0' }] }] };
+  return { routerAsn: 65001, prefix, paths: [{ family: { afi: 'ipv4', safi: 'unicast' }, prefix, nextHop: '0.0.0.0', ageMs, best: true, attrs: [{ type: 'origin', value: 0 }, { type: 'nextHop', value: '0.0.0.0' }] }] };
 }
 
 describe('cilium bgp peers', () => {
@@ -42,9 +42,11 @@ describe('cilium bgp peers', () => {
       peerPort: 179,
       sessionState: 'established',
       uptimeMs: (73 * 60 + 41) * 1000,
+      appliedHoldTimeSeconds: 90,
+      appliedKeepAliveTimeSeconds: 30,
       families: [
-        { afi: 'ipv4', safi: 'unicast', received: 3, advertised: 1 },
-        { afi: 'ipv6', safi: 'unicast', received: 3, advertised: 1 },
+        { afi: 'ipv4', safi: 'unicast', received: 3, accepted: 0, advertised: 1 },
+        { afi: 'ipv6', safi: 'unicast', received: 3, accepted: 0, advertised: 1 },
       ],
     };
     const lines = clusterPeersTable([{ node: 'kind-control-plane', items: [p] }]).split('\n');

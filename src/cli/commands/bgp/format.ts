@@ -5,7 +5,7 @@
 
 import { goDuration } from '../../format/age.ts';
 import { CILIUM_TABS, tabwrite } from '../../../text/tabwriter.ts';
-import type { BgpPathAttr, BgpPeer, BgpRoute, BgpRoutePolicy, NodeAnswer, RoutesQuery } from './model.ts';
+import type { BgpPathAttr, BgpPeer, BgpRoute, BgpRoutePolicy, NodeAnswer, RoutesQuery } from '../../../model/bgp.ts';
 
 /** RFC 1997/7999/8326/8642 well-known communities, as GoBGP names them. */
 const WELL_KNOWN = new Map<number, string>([

@@ -1,9 +1,16 @@
 // The JSON the BGP debug views answer with (the agent's `bgp peers|routes|route-policies` API,
-// modelled on cilium api/v1 models BgpPeer, BgpRoute, BgpRoutePolicy). The CLI reads only this.
+// modelled on cilium api/v1 models BgpPeer, BgpRoute, BgpRoutePolicy). Written by the agents,
+// read by the CLI through the API: types only, importable from any layer.
 
 export interface BgpFamily {
-  afi: string;
-  safi: string;
+  afi: 'ipv4' | 'ipv6';
+  safi: 'unicast';
+}
+
+export interface BgpPeerFamily extends BgpFamily {
+  received: number;
+  accepted: number;
+  advertised: number;
 }
 
 export interface BgpPeer {
@@ -11,9 +18,12 @@ export interface BgpPeer {
   peerAsn: number;
   peerAddress: string;
   peerPort: number;
+  /** Cilium's session state names: idle, connect, active, open_sent, open_confirm, established. */
   sessionState: string;
   uptimeMs: number;
-  families: (BgpFamily & { received: number; advertised: number })[];
+  appliedHoldTimeSeconds: number;
+  appliedKeepAliveTimeSeconds: number;
+  families: BgpPeerFamily[];
 }
 
 export type BgpPathAttr =
@@ -23,18 +33,22 @@ export type BgpPathAttr =
   | { type: 'med'; value: number }
   | { type: 'localPref'; value: number }
   | { type: 'communities'; values: number[] }
+  /** family: `ipv4-unicast` / `ipv6-unicast` */
   | { type: 'mpReach'; family: string; nextHop: string; nlri: string[] }
   | { type: 'largeCommunities'; values: [number, number, number][] };
 
 export interface BgpPath {
+  family: BgpFamily;
   prefix: string;
   nextHop: string;
   ageMs: number;
+  best: boolean;
   attrs: BgpPathAttr[];
 }
 
 export interface BgpRoute {
   routerAsn: number;
+  /** The peer, for advertised routes. */
   neighbor?: string;
   prefix: string;
   paths: BgpPath[];
@@ -44,7 +58,7 @@ export interface BgpRoutePolicyStatement {
   neighbors: string[];
   families: BgpFamily[];
   prefixes: { cidr: string; min: number; max: number }[];
-  action: string;
+  action: 'accept' | 'reject' | 'none';
   localPreference?: number;
   communities: string[];
   largeCommunities: string[];
@@ -53,7 +67,7 @@ export interface BgpRoutePolicyStatement {
 export interface BgpRoutePolicy {
   routerAsn: number;
   name: string;
-  type: string;
+  type: 'export' | 'import';
   statements: BgpRoutePolicyStatement[];
 }
 
