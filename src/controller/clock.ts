@@ -40,6 +40,25 @@ interface VirtualTimer {
   cancelled: boolean;
 }
 
+/** Sleeps on the clock; resolves false when aborted first. An infinite sleep waits for the abort. */
+export function sleepFor(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (!Number.isFinite(ms)) {
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }));
+  }
+  return new Promise((resolve) => {
+    const t = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      t.cancel();
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Lets every pending I/O callback, nextTick and promise continuation run. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

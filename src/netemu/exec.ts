@@ -3,6 +3,7 @@
 // names to commands; hosts may add their own (vtysh on the router, cilium-dbg on nodes).
 
 import type { Clock } from '../controller/clock.ts';
+
 import type { Host } from './host.ts';
 import type { Network } from './network.ts';
 
@@ -121,25 +122,6 @@ export class CommandRegistry {
   names(host: Host): string[] {
     return [...new Set([...this.commands.keys(), ...(this.perHost.get(host.name)?.keys() ?? [])])].sort();
   }
-}
-
-/** Sleeps on the clock; resolves false when aborted first. An infinite sleep waits for the abort. */
-export function sleepFor(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (!Number.isFinite(ms)) {
-    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }));
-  }
-  return new Promise((resolve) => {
-    const t = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      t.cancel();
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Collects output as text and forwards it to an optional sink. */

@@ -4,7 +4,7 @@
 
 import { type Addr, fmtAddr, isV4, parseAddr } from './addr.ts';
 import { DNS_TYPE, RCODE, decodeDns, dnsQuery, encodeDns } from './dns.ts';
-import { sleepFor } from './exec.ts';
+import { sleepFor } from '../controller/clock.ts';
 import type { Host } from './host.ts';
 
 export interface ResolvConf {

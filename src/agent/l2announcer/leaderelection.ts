@@ -6,7 +6,7 @@
 // A candidate takes a lease over once it has seen the same record for leaseDurationSeconds of its
 // own clock (observedTime), never by comparing renewTime with its clock.
 
-import type { Clock } from '../../controller/clock.ts';
+import { type Clock, sleepFor } from '../../controller/clock.ts';
 import type { Rng } from '../../controller/rng.ts';
 import { formatMicroTime } from '../../k8s/meta.ts';
 import type { Lease } from '../../k8s/types.ts';
@@ -108,21 +108,6 @@ export interface LeaderElectionConfig {
   log(level: 'info' | 'error', msg: string): void;
 }
 
-/** Sleeps on the clock; false when the signal aborted first. */
-export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const t = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      t.cancel();
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -170,7 +155,7 @@ export class LeaderElector {
         log('info', `successfully acquired lease ${lock.describe()}`);
         return true;
       }
-      if (!(await sleep(clock, retryPeriodMs + rng.float() * JITTER_FACTOR * retryPeriodMs, signal))) return false;
+      if (!(await sleepFor(clock, retryPeriodMs + rng.float() * JITTER_FACTOR * retryPeriodMs, signal))) return false;
     }
   }
 
@@ -187,14 +172,14 @@ export class LeaderElector {
           break;
         }
         const wait = Math.min(retryPeriodMs, deadline - clock.now());
-        if (wait <= 0 || !(await sleep(clock, wait, signal)) || clock.now() >= deadline) break;
+        if (wait <= 0 || !(await sleepFor(clock, wait, signal)) || clock.now() >= deadline) break;
       }
       if (signal.aborted) break;
       if (!renewed) {
         log('info', `failed to renew lease ${lock.describe()}: context deadline exceeded`);
         break;
       }
-      if (!(await sleep(clock, retryPeriodMs, signal))) break;
+      if (!(await sleepFor(clock, retryPeriodMs, signal))) break;
     }
     if (this.cfg.releaseOnCancel) await this.release();
   }

@@ -3,7 +3,8 @@
 // -v reports, -w sets the connect/idle timeout, -u uses UDP.
 
 import { fmtAddr } from '../addr.ts';
-import { type ExecContext, parseArgs, sleepFor } from '../exec.ts';
+import { type ExecContext, parseArgs } from '../exec.ts';
+import { sleepFor } from '../../controller/clock.ts';
 import { resolveHost } from '../resolver.ts';
 import type { TcpSocket } from '../tcp.ts';
 

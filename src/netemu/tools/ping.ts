@@ -1,7 +1,8 @@
 // `ping` (iputils) and `arping` (Thomas Habets' arping, as Ubuntu's `arping` package installs).
 
 import { type Addr, fmtAddr, isV4, parseAddr } from '../addr.ts';
-import { type ExecContext, parseArgs, sleepFor } from '../exec.ts';
+import { type ExecContext, parseArgs } from '../exec.ts';
+import { sleepFor } from '../../controller/clock.ts';
 import type { Iface } from '../iface.ts';
 import { BROADCAST_MAC, fmtMac } from '../mac.ts';
 import { ARP_REPLY, ARP_REQUEST, ETH_P_ARP, IPPROTO_ICMP, IPPROTO_ICMPV6, makeIp } from '../packet.ts';

@@ -4,7 +4,8 @@
 // nothing bounds them, so a runaway loop cannot hang the daemon.
 
 import { setImmediate as yieldImmediate } from 'node:timers/promises';
-import { type ExecContext, type Output, Pipe, sleepFor } from '../exec.ts';
+import { type ExecContext, type Output, Pipe } from '../exec.ts';
+import { sleepFor } from '../../controller/clock.ts';
 import { type Cmd, type List, type Pipeline, type Redir, ShellSyntaxError, type Word, braceExpand, evalArith, parseShell } from './shparse.ts';
 
 export const MAX_LOOP_ITERATIONS = 100_000;

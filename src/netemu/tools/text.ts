@@ -2,7 +2,8 @@
 // tr, seq, hostname, env. Each streams its stdin line by line where the real tool does.
 
 import { fmtAddr } from '../addr.ts';
-import { type ExecContext, parseArgs, sleepFor } from '../exec.ts';
+import { type ExecContext, parseArgs } from '../exec.ts';
+import { sleepFor } from '../../controller/clock.ts';
 
 const dec = new TextDecoder();
 
