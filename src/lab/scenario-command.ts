@@ -2,11 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ApiClient, InProcessTransport } from '../api/client.ts';
-import { ApiServer } from '../api/server.ts';
-import type { CliContext } from '../cli/context.ts';
-import { runCli } from '../cli/main.ts';
 import { parseDuration } from '../config/cilium.ts';
+import { type LabCli, labCli } from './cli-session.ts';
 import { Lab } from './runtime.ts';
 import { applyFilters, matchOutput, parseScenario, type ScenarioStep, splitPipeline, splitWords } from './scenario.ts';
 import { loadTopology } from './topology.ts';
@@ -25,7 +22,7 @@ export interface ScenarioRun {
 }
 
 /** Runs one command line of a scenario against the lab; returns combined stdout+stderr. */
-async function runStep(lab: Lab, client: ApiClient, command: string, stdin: string): Promise<{ output: string; exitCode: number }> {
+async function runStep(lab: Lab, cli: LabCli, command: string): Promise<{ output: string; exitCode: number }> {
   const [head, ...filters] = splitPipeline(command);
   const words = splitWords(head!);
   let output = '';
@@ -35,17 +32,7 @@ async function runStep(lab: Lab, client: ApiClient, command: string, stdin: stri
     if (ms === undefined) throw new Error(`sleep: invalid time interval '${words[1]}'`);
     await lab.advance(ms);
   } else if (words[0] === 'cilia' || words[0] === 'kubectl' || words[0] === 'cilium') {
-    const ctl = new AbortController();
-    const ctx: CliContext = {
-      client: () => client,
-      stdout: (t) => (output += t),
-      stderr: (t) => (output += t),
-      now: () => lab.clock.now(),
-      readStdin: async () => stdin,
-      signal: ctl.signal,
-    };
-    exitCode = await runCli(words.slice(1), ctx);
-    await lab.settle();
+    ({ output, code: exitCode } = await cli(words.slice(1)));
   } else {
     throw new Error(`scenario commands start with cilia (or kubectl/cilium), or are "sleep N"; got: ${head}`);
   }
@@ -58,10 +45,10 @@ export async function runScenario(dir: string, opts: { seed?: string; file?: str
   const steps = parseScenario(readFileSync(file, 'utf8'));
   const lab = new Lab(loaded, { clock: 'virtual', seed: opts.seed });
   await lab.start();
-  const client = new ApiClient(new InProcessTransport(new ApiServer(lab.store, lab.api.extensions())));
+  const cli = labCli(lab);
   const results: StepResult[] = [];
   for (const step of steps) {
-    const { output, exitCode } = await runStep(lab, client, step.command, '');
+    const { output, exitCode } = await runStep(lab, cli, step.command);
     const mismatch = matchOutput(step.expected, output.split('\n'));
     const ok = !mismatch && (step.exitCode === undefined || step.exitCode === exitCode);
     const r: StepResult = { step, output, exitCode, ok, mismatch };

@@ -6,16 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApiClient, InProcessTransport } from '../../src/api/client.ts';
-import { ApiServer } from '../../src/api/server.ts';
-import type { CliContext } from '../../src/cli/context.ts';
-import { runCli } from '../../src/cli/main.ts';
 import { GK } from '../../src/k8s/kinds.ts';
+import { type LabCli, labCli } from '../../src/lab/cli-session.ts';
 import { Lab } from '../../src/lab/runtime.ts';
 import { loadTopology } from '../../src/lab/topology.ts';
 
 let lab: Lab;
-let client: ApiClient;
+let run: LabCli;
 const dir = mkdtempSync(join(tmpdir(), 'cilia-bad-'));
 
 function file(name: string, text: string): string {
@@ -25,24 +22,14 @@ function file(name: string, text: string): string {
 }
 
 async function cli(args: string[], stdin = ''): Promise<{ out: string; code: number }> {
-  let out = '';
-  const ctx: CliContext = {
-    client: () => client,
-    stdout: (t) => (out += t),
-    stderr: (t) => (out += t),
-    now: () => lab.clock.now(),
-    readStdin: async () => stdin,
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(args, ctx);
-  await lab.settle();
-  return { out, code };
+  const { output, code } = await run(args, stdin);
+  return { out: output, code };
 }
 
 before(async () => {
   lab = new Lab(loadTopology('labs/week5-bgp'), { clock: 'virtual' });
   await lab.start();
-  client = new ApiClient(new InProcessTransport(new ApiServer(lab.store, lab.api.extensions())));
+  run = labCli(lab);
 });
 
 after(async () => {

@@ -2,36 +2,27 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiClient, InProcessTransport } from '../../src/api/client.ts';
 import { ApiServer } from '../../src/api/server.ts';
-import type { CliContext } from '../../src/cli/context.ts';
-import { runCli } from '../../src/cli/main.ts';
 import { GK } from '../../src/k8s/kinds.ts';
 import type { CiliumNode, Pod } from '../../src/k8s/types.ts';
 import { parseCIDR, cidrContains } from '../../src/netaddr/cidr.ts';
 import { parseIP } from '../../src/netaddr/ip.ts';
+import { type LabCli, labCli } from '../../src/lab/cli-session.ts';
 import { Lab } from '../../src/lab/runtime.ts';
 import { loadTopology } from '../../src/lab/topology.ts';
 
 let lab: Lab;
 let client: ApiClient;
+let run: LabCli;
 
 async function cli(args: string[]): Promise<{ out: string; code: number }> {
-  let out = '';
-  const ctx: CliContext = {
-    client: () => client,
-    stdout: (t) => (out += t),
-    stderr: (t) => (out += t),
-    now: () => lab.clock.now(),
-    readStdin: async () => '',
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(args, ctx);
-  await lab.settle();
-  return { out, code };
+  const { output, code } = await run(args);
+  return { out: output, code };
 }
 
 before(async () => {
   lab = new Lab(loadTopology('labs/week5-bgp'), { clock: 'virtual' });
   await lab.start();
+  run = labCli(lab);
   client = new ApiClient(new InProcessTransport(new ApiServer(lab.store, lab.api.extensions())));
 });
 

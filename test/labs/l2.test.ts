@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ApiClient, InProcessTransport } from '../../src/api/client.ts';
-import { ApiServer } from '../../src/api/server.ts';
-import { runCli } from '../../src/cli/main.ts';
+import { labCli } from '../../src/lab/cli-session.ts';
 import { GK } from '../../src/k8s/kinds.ts';
 import type { Lease } from '../../src/k8s/types.ts';
 import { labNetwork } from '../../src/lab/plugins/netemu.ts';
@@ -53,11 +51,10 @@ test('labs/week4-l2: the seed-002 L2 announcement story, then a worker failover'
     assert.equal(macOf('192.168.10.215'), '08:00:27:a2:cd:65');
 
     // bad input to the reboot action is an error message, not a crash
-    const client = new ApiClient(new InProcessTransport(new ApiServer(lab.store, lab.api.extensions())));
+    const session = labCli(lab);
     const cli = async (...argv: string[]) => {
-      let out = '';
-      const code = await runCli(argv, { client: () => client, stdout: (t) => (out += t), stderr: (t) => (out += t), now: () => lab.clock.now(), readStdin: async () => '', signal: new AbortController().signal });
-      return `${code} ${out}`;
+      const { output, code } = await session(argv);
+      return `${code} ${output}`;
     };
     assert.match(await cli('exec', 'router', '--', 'curl', '-s', '--connect-timeout', '1', '192.168.10.211'), /^0 [\s\S]*Hostname: webpod-/, 'the VIP answers through k8s-ctr');
     assert.equal(await cli('lab', 'reboot', 'k8s-w9'), '1 Error from server (NotFound): nodes "k8s-w9" not found\n');
