@@ -2,9 +2,8 @@
 // template changes (RollingUpdate, maxUnavailable 1) — which is what `rollout restart ds/cilium` does.
 
 import type { Clock } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
-import type { Runnable } from '../controller/runnable.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import type { Informer } from '../controller/informer.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { controllerRef } from '../k8s/meta.ts';
 import { objectKey } from '../k8s/object.ts';
@@ -20,25 +19,23 @@ const REVISION_LABEL = 'controller-revision-hash';
 
 type DaemonSet = Typed<DaemonSetT>;
 
-export class DaemonSetController implements Runnable {
+export class DaemonSetController extends Reconciler {
   readonly name = 'daemonset';
-  private readonly queue: WorkQueue;
   private readonly daemonSets: Informer<DaemonSet>;
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
 
   constructor(
-    private readonly store: ResourceStore,
+    store: ResourceStore,
     clock: Clock,
   ) {
-    this.queue = new WorkQueue(clock, { maxDelayMs: 5000 });
-    this.daemonSets = new Informer<DaemonSet>(store, GK.DaemonSet);
-    this.pods = new Informer<Pod>(store, GK.Pod, { indexers: { owner: controllerOwnerUids } });
-    this.nodes = new Informer<Node>(store, GK.Node);
+    super(store, clock, { maxDelayMs: 5000 });
+    this.daemonSets = this.watch<DaemonSet>(GK.DaemonSet);
+    this.pods = this.watch<Pod>(GK.Pod, { indexers: { owner: controllerOwnerUids } });
+    this.nodes = this.watch<Node>(GK.Node);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.daemonSets.start(), this.pods.start(), this.nodes.start()]);
+  protected handlers(): void {
     const enqueue = (ds: DaemonSet) => this.queue.add(objectKey(ds.metadata));
     this.daemonSets.on({ add: enqueue, update: (_o, n) => enqueue(n) });
     const enqueueOwner = (pod: Pod) => {
@@ -50,21 +47,9 @@ export class DaemonSetController implements Runnable {
       for (const ds of this.daemonSets.list()) enqueue(ds);
     };
     this.nodes.on({ add: all, update: all, delete: all });
-    this.queue.run((key) => this.reconcile(key));
   }
 
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.daemonSets.stop();
-    this.pods.stop();
-    this.nodes.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const ds = this.daemonSets.get(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const hash = podTemplateHash(ds.spec!.template);

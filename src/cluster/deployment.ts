@@ -2,8 +2,7 @@
 // old ReplicaSets to the new one as the new pods become available.
 
 import type { Clock } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import type { Informer } from '../controller/informer.ts';
 import { GK } from '../k8s/kinds.ts';
 import { controllerRef, setCondition } from '../k8s/meta.ts';
 import { objectKey, splitObjectKey } from '../k8s/object.ts';
@@ -11,29 +10,27 @@ import type { Deployment, ReplicaSet } from '../k8s/types.ts';
 import type { ResourceStore } from '../store/types.ts';
 import { podTemplateHash, stableStringify } from './names.ts';
 import { rfc3339 } from './time.ts';
-import type { Runnable } from '../controller/runnable.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { controllerOwnerName, controllerOwnerUids } from './owners.ts';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
 
-export class DeploymentController implements Runnable {
+export class DeploymentController extends Reconciler {
   readonly name = 'deployment';
-  private readonly queue: WorkQueue;
   private readonly deployments: Informer<Deployment>;
   private readonly replicaSets: Informer<ReplicaSet>;
 
   constructor(
-    private readonly store: ResourceStore,
-    private readonly clock: Clock,
+    store: ResourceStore,
+    clock: Clock,
   ) {
-    this.queue = new WorkQueue(clock, { maxDelayMs: 5000 });
-    this.deployments = new Informer<Deployment>(store, GK.Deployment);
-    this.replicaSets = new Informer<ReplicaSet>(store, GK.ReplicaSet, { indexers: { owner: controllerOwnerUids } });
+    super(store, clock, { maxDelayMs: 5000 });
+    this.deployments = this.watch<Deployment>(GK.Deployment);
+    this.replicaSets = this.watch<ReplicaSet>(GK.ReplicaSet, { indexers: { owner: controllerOwnerUids } });
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.deployments.start(), this.replicaSets.start()]);
+  protected handlers(): void {
     const enqueue = (d: Deployment) => this.queue.add(objectKey(d.metadata));
     this.deployments.on({ add: enqueue, update: (_o, n) => enqueue(n) });
     const enqueueOwner = (rs: ReplicaSet) => {
@@ -41,20 +38,9 @@ export class DeploymentController implements Runnable {
       if (owner) this.queue.add(objectKey({ namespace: rs.metadata.namespace, name: owner }));
     };
     this.replicaSets.on({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
-    this.queue.run((key) => this.reconcile(key));
   }
 
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.deployments.stop();
-    this.replicaSets.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const d = this.deployments.get(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const { namespace } = splitObjectKey(key);

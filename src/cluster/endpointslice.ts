@@ -4,9 +4,8 @@
 
 import type { EndpointPort } from 'kubernetes-types/discovery/v1.js';
 import type { Clock } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
-import type { Runnable } from '../controller/runnable.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import type { Informer } from '../controller/informer.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { controllerRef } from '../k8s/meta.ts';
 import { objectKey, splitObjectKey } from '../k8s/object.ts';
@@ -40,30 +39,28 @@ function compareIPText(a: string, b: string): number {
   return x && y ? compareIP(x, y) : a.localeCompare(b);
 }
 
-export class EndpointSliceController implements Runnable {
+export class EndpointSliceController extends Reconciler {
   readonly name = 'endpointslice';
-  private readonly queue: WorkQueue;
   private readonly services: Informer<Service>;
   private readonly pods: Informer<Pod>;
   private readonly slices: Informer<EndpointSlice>;
   private readonly endpoints: Informer<Endpoints>;
 
   constructor(
-    private readonly store: ResourceStore,
+    store: ResourceStore,
     clock: Clock,
   ) {
-    this.queue = new WorkQueue(clock, { maxDelayMs: 5000 });
+    super(store, clock, { maxDelayMs: 5000 });
     const byNamespace = (o: { metadata: { namespace?: string } }) => [o.metadata.namespace ?? ''];
-    this.services = new Informer<Service>(store, GK.Service, { indexers: { ns: byNamespace } });
-    this.pods = new Informer<Pod>(store, GK.Pod, { indexers: { ns: byNamespace } });
-    this.slices = new Informer<EndpointSlice>(store, GK.EndpointSlice, {
+    this.services = this.watch<Service>(GK.Service, { indexers: { ns: byNamespace } });
+    this.pods = this.watch<Pod>(GK.Pod, { indexers: { ns: byNamespace } });
+    this.slices = this.watch<EndpointSlice>(GK.EndpointSlice, {
       indexers: { service: (s) => [`${s.metadata.namespace}/${s.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`] },
     });
-    this.endpoints = new Informer<Endpoints>(store, GK.Endpoints);
+    this.endpoints = this.watch<Endpoints>(GK.Endpoints);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.services.start(), this.pods.start(), this.slices.start(), this.endpoints.start()]);
+  protected handlers(): void {
     const enqueueSvc = (s: Service) => this.queue.add(objectKey(s.metadata));
     this.services.on({ add: enqueueSvc, update: (_o, n) => enqueueSvc(n), delete: enqueueSvc });
     const enqueueForPod = (p: Pod) => {
@@ -79,22 +76,9 @@ export class EndpointSliceController implements Runnable {
       },
       delete: enqueueForPod,
     });
-    this.queue.run((key) => this.reconcile(key));
   }
 
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.services.stop();
-    this.pods.stop();
-    this.slices.stop();
-    this.endpoints.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const svc = this.services.get(key);
     const existing = this.slices.byIndex('service', key).filter((s) => s.metadata.labels?.[MANAGED_BY] === CONTROLLER);
     // Without a selector, slices and Endpoints are the user's (or the apiserver's, for `kubernetes`).

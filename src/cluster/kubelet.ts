@@ -3,10 +3,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Clock, TimerHandle } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
+import type { Informer } from '../controller/informer.ts';
 import type { Rng } from '../controller/rng.ts';
-import type { Runnable } from '../controller/runnable.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { objectKey } from '../k8s/object.ts';
 import type { Node, Pod } from '../k8s/types.ts';
@@ -29,43 +28,34 @@ export interface KubeletOptions {
   log?: (line: string) => void;
 }
 
-export class Kubelet implements Runnable {
+export class Kubelet extends Reconciler {
   readonly name = 'kubelet';
-  private readonly queue: WorkQueue;
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly terminating = new Map<string, TimerHandle>();
   private readonly stopped = new Set<string>();
 
   constructor(
-    private readonly store: ResourceStore,
-    private readonly clock: Clock,
+    store: ResourceStore,
+    clock: Clock,
     private readonly rng: Rng,
     private readonly network: PodNetwork,
     private readonly opts: KubeletOptions,
   ) {
-    this.queue = new WorkQueue(clock, { baseDelayMs: 200, maxDelayMs: 10_000, onError: (k, e) => opts.log?.(`kubelet: ${k}: ${(e as Error).message}`) });
-    this.pods = new Informer<Pod>(store, GK.Pod);
-    this.nodes = new Informer<Node>(store, GK.Node);
+    super(store, clock, { baseDelayMs: 200, maxDelayMs: 10_000, onError: (k, e) => opts.log?.(`kubelet: ${k}: ${(e as Error).message}`) });
+    this.pods = this.watch<Pod>(GK.Pod);
+    this.nodes = this.watch<Node>(GK.Node);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.pods.start(), this.nodes.start()]);
+  protected handlers(): void {
     const enqueue = (p: Pod) => {
       if (p.spec?.nodeName && this.runsNode(p.spec.nodeName)) this.queue.add(objectKey(p.metadata));
     };
     this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n) });
-    this.queue.run((key) => this.sync(key));
   }
 
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.pods.stop();
-    this.nodes.stop();
+  override stop(): void {
+    super.stop();
     for (const t of this.terminating.values()) t.cancel();
   }
 
@@ -90,7 +80,7 @@ export class Kubelet implements Runnable {
     return false;
   }
 
-  private async sync(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const pod = this.pods.get(key);
     if (!pod?.spec?.nodeName || !this.runsNode(pod.spec.nodeName)) return;
     if (pod.metadata.deletionTimestamp) {

@@ -2,9 +2,8 @@
 // established extras first, and reports ready/available counts.
 
 import type { Clock } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
-import type { Runnable } from '../controller/runnable.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import type { Informer } from '../controller/informer.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { controllerRef } from '../k8s/meta.ts';
 import { objectKey } from '../k8s/object.ts';
@@ -14,23 +13,21 @@ import { stableStringify } from './names.ts';
 import { controllerOwnerName, controllerOwnerUids } from './owners.ts';
 import { isPodReady } from './pods.ts';
 
-export class ReplicaSetController implements Runnable {
+export class ReplicaSetController extends Reconciler {
   readonly name = 'replicaset';
-  private readonly queue: WorkQueue;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly pods: Informer<Pod>;
 
   constructor(
-    private readonly store: ResourceStore,
+    store: ResourceStore,
     clock: Clock,
   ) {
-    this.queue = new WorkQueue(clock, { maxDelayMs: 5000 });
-    this.replicaSets = new Informer<ReplicaSet>(store, GK.ReplicaSet);
-    this.pods = new Informer<Pod>(store, GK.Pod, { indexers: { owner: controllerOwnerUids } });
+    super(store, clock, { maxDelayMs: 5000 });
+    this.replicaSets = this.watch<ReplicaSet>(GK.ReplicaSet);
+    this.pods = this.watch<Pod>(GK.Pod, { indexers: { owner: controllerOwnerUids } });
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.replicaSets.start(), this.pods.start()]);
+  protected handlers(): void {
     const enqueue = (rs: ReplicaSet) => this.queue.add(objectKey(rs.metadata));
     this.replicaSets.on({ add: enqueue, update: (_o, n) => enqueue(n) });
     const enqueueOwner = (pod: Pod) => {
@@ -38,20 +35,9 @@ export class ReplicaSetController implements Runnable {
       if (owner) this.queue.add(objectKey({ namespace: pod.metadata.namespace, name: owner }));
     };
     this.pods.on({ add: enqueueOwner, update: (_o, n) => enqueueOwner(n), delete: enqueueOwner });
-    this.queue.run((key) => this.reconcile(key));
   }
 
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.replicaSets.stop();
-    this.pods.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const rs = this.replicaSets.get(key);
     if (!rs || rs.metadata.deletionTimestamp) return;
     const owned = this.pods.byIndex('owner', rs.metadata.uid!);

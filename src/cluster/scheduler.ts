@@ -3,10 +3,9 @@
 // (anti-)affinity); scores by spreading pods of one owner, then by load; ties broken by the Rng.
 
 import type { Clock } from '../controller/clock.ts';
-import { Informer } from '../controller/informer.ts';
+import type { Informer } from '../controller/informer.ts';
 import type { Rng } from '../controller/rng.ts';
-import type { Runnable } from '../controller/runnable.ts';
-import { WorkQueue } from '../controller/workqueue.ts';
+import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { setCondition } from '../k8s/meta.ts';
 import { objectKey } from '../k8s/object.ts';
@@ -23,43 +22,30 @@ export function isNodeReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-export class Scheduler implements Runnable {
+export class Scheduler extends Reconciler {
   readonly name = 'scheduler';
-  private readonly queue: WorkQueue;
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   /** Bindings made but not yet seen through the informer (kube-scheduler's "assumed pods"). */
   private readonly assumed = new Map<string, string>();
 
   constructor(
-    private readonly store: ResourceStore,
-    private readonly clock: Clock,
+    store: ResourceStore,
+    clock: Clock,
     private readonly rng: Rng,
   ) {
-    this.queue = new WorkQueue(clock, { baseDelayMs: 1000, maxDelayMs: 30_000 });
-    this.pods = new Informer<Pod>(store, GK.Pod, { indexers: { node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) } });
-    this.nodes = new Informer<Node>(store, GK.Node);
+    super(store, clock, { baseDelayMs: 1000, maxDelayMs: 30_000 });
+    this.pods = this.watch<Pod>(GK.Pod, { indexers: { node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) } });
+    this.nodes = this.watch<Node>(GK.Node);
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.pods.start(), this.nodes.start()]);
+  protected handlers(): void {
     const consider = (p: Pod) => {
       if (!p.spec?.nodeName && !p.metadata.deletionTimestamp) this.queue.add(objectKey(p.metadata));
       if (p.spec?.nodeName) this.assumed.delete(objectKey(p.metadata));
     };
     this.pods.on({ add: consider, update: (_o, n) => consider(n), delete: () => this.retryPending() });
     this.nodes.on({ add: () => this.retryPending(), update: () => this.retryPending() });
-    this.queue.run((key) => this.schedule(key));
-  }
-
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.pods.stop();
-    this.nodes.stop();
   }
 
   private retryPending(): void {
@@ -76,7 +62,7 @@ export class Scheduler implements Runnable {
     return out;
   }
 
-  private async schedule(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const pod = this.pods.get(key);
     if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp || this.assumed.has(key)) return;
     const nodes = this.nodes.list().sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));

@@ -3,9 +3,8 @@
 // configs' conditions. Level-triggered: every event queues one key and a pass recomputes everything.
 
 import type { Clock } from '../../controller/clock.ts';
-import { type EventHandlers, Informer } from '../../controller/informer.ts';
-import type { Runnable } from '../../controller/runnable.ts';
-import { WorkQueue } from '../../controller/workqueue.ts';
+import type { EventHandlers, Informer } from '../../controller/informer.ts';
+import { Reconciler } from '../../controller/reconciler.ts';
 import { GK } from '../../k8s/kinds.ts';
 import { labelSelectorMatches } from '../../k8s/selectors.ts';
 import { deepEqual, formatTime } from '../../k8s/meta.ts';
@@ -45,9 +44,8 @@ interface AnyInformer {
 }
 const FIELD_MANAGER = 'cilium-operator-bgp';
 
-export class BGPOperator implements Runnable {
+export class BGPOperator extends Reconciler {
   readonly name = 'bgp-control-plane-operator';
-  private readonly queue: WorkQueue;
   private readonly clusterConfigs: Informer<CiliumBGPClusterConfig>;
   private readonly peerConfigs: Informer<CiliumBGPPeerConfig>;
   private readonly overrides: Informer<CiliumBGPNodeConfigOverride>;
@@ -60,38 +58,27 @@ export class BGPOperator implements Runnable {
   private restored = false;
 
   constructor(private readonly o: BGPOperatorOptions) {
-    this.queue = new WorkQueue(o.clock, { maxDelayMs: 10_000, onError: (_k, err) => o.log(`bgp operator: ${(err as Error).message}`) });
-    this.clusterConfigs = new Informer(o.store, GK.CiliumBGPClusterConfig);
-    this.peerConfigs = new Informer(o.store, GK.CiliumBGPPeerConfig);
-    this.overrides = new Informer(o.store, GK.CiliumBGPNodeConfigOverride);
-    this.nodes = new Informer(o.store, GK.CiliumNode);
-    this.nodeConfigs = new Informer(o.store, GK.CiliumBGPNodeConfig);
-    this.secrets = new Informer(o.store, GK.Secret, { namespace: o.secretsNamespace });
-    this.adverts = new Informer(o.store, GK.CiliumBGPAdvertisement);
+    super(o.store, o.clock, { maxDelayMs: 10_000, onError: (_k, err) => o.log(`bgp operator: ${(err as Error).message}`) });
+    this.clusterConfigs = this.watch(GK.CiliumBGPClusterConfig);
+    this.peerConfigs = this.watch(GK.CiliumBGPPeerConfig);
+    this.overrides = this.watch(GK.CiliumBGPNodeConfigOverride);
+    this.nodes = this.watch(GK.CiliumNode);
+    this.nodeConfigs = this.watch(GK.CiliumBGPNodeConfig);
+    this.secrets = this.watch(GK.Secret, { namespace: o.secretsNamespace });
+    this.adverts = this.watch(GK.CiliumBGPAdvertisement);
   }
 
-  async start(): Promise<void> {
+  protected handlers(): void {
     const kick = () => this.queue.add(KEY);
     const informers: AnyInformer[] = [this.clusterConfigs, this.peerConfigs, this.overrides, this.nodes, this.nodeConfigs, this.secrets, this.adverts];
     for (const inf of informers) {
       // status-only changes of our own writes need no pass; spec, labels and ownership do
-      inf.on({ add: kick, delete: kick, update: (a, b) => (relevantChange(a, b) ? kick() : undefined) });
+      inf.on({ add: kick, delete: kick, update: (a, b) => (relevantChange(a, b) ? kick() : undefined) }, false);
     }
-    await Promise.all(informers.map((i) => i.start()));
-    this.queue.run(() => this.reconcile());
     kick();
   }
 
-  stop(): void {
-    this.queue.stop();
-    for (const i of [this.clusterConfigs, this.peerConfigs, this.overrides, this.nodes, this.nodeConfigs, this.secrets]) i.stop();
-  }
-
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  private async reconcile(): Promise<void> {
+  protected async reconcile(): Promise<void> {
     const nodeConfigs = new Map(this.nodeConfigs.list().map((nc) => [nc.metadata.name!, nc]));
     const ids = this.o.routerIDs;
     if (ids && !this.restored) {

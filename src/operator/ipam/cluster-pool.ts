@@ -3,9 +3,8 @@
 // so the first node gets 172.20.0.0/24, the next 172.20.1.0/24.
 
 import type { Clock } from '../../controller/clock.ts';
-import { Informer } from '../../controller/informer.ts';
-import type { Runnable } from '../../controller/runnable.ts';
-import { WorkQueue } from '../../controller/workqueue.ts';
+import type { Informer } from '../../controller/informer.ts';
+import { Reconciler } from '../../controller/reconciler.ts';
 import { GK } from '../../k8s/kinds.ts';
 import type { CiliumNode } from '../../k8s/types.ts';
 import { type Cidr, cidrContainsCidr, formatCIDR, parseCIDR, subnet } from '../../netaddr/cidr.ts';
@@ -15,36 +14,24 @@ export interface ClusterPoolConfig {
   pools: { cidr: Cidr; maskSize: number }[];
 }
 
-export class ClusterPoolAllocator implements Runnable {
+export class ClusterPoolAllocator extends Reconciler {
   readonly name = 'cluster-pool-ipam';
-  private readonly queue: WorkQueue;
   private readonly nodes: Informer<CiliumNode>;
   /** CIDRs this allocator handed out, until the informer shows them (its cache lags our writes). */
   private readonly assigned = new Map<string, Cidr[]>();
 
   constructor(
-    private readonly store: ResourceStore,
+    store: ResourceStore,
     clock: Clock,
     private readonly config: ClusterPoolConfig,
   ) {
-    this.queue = new WorkQueue(clock, { maxDelayMs: 5000 });
-    this.nodes = new Informer<CiliumNode>(store, GK.CiliumNode);
+    super(store, clock, { maxDelayMs: 5000 });
+    this.nodes = this.watch<CiliumNode>(GK.CiliumNode);
   }
 
-  async start(): Promise<void> {
-    await this.nodes.start();
+  protected handlers(): void {
     const enqueue = (n: CiliumNode) => this.queue.add(n.metadata.name!);
     this.nodes.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
-    this.queue.run((name) => this.reconcile(name));
-  }
-
-  isIdle(): boolean {
-    return this.queue.isIdle();
-  }
-
-  stop(): void {
-    this.queue.stop();
-    this.nodes.stop();
   }
 
   private inUse(except: string): Cidr[] {
@@ -60,7 +47,7 @@ export class ClusterPoolAllocator implements Runnable {
     return out;
   }
 
-  private async reconcile(name: string): Promise<void> {
+  protected async reconcile(name: string): Promise<void> {
     const node = this.nodes.getByName(undefined, name);
     if (!node || node.metadata.deletionTimestamp) {
       this.assigned.delete(name);
