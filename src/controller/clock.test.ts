@@ -92,3 +92,23 @@ test('work queue coalesces keys, reprocesses keys dirtied during processing, ret
   assert.deepEqual(seen.slice(3), ['flaky', 'flaky']);
   q.stop();
 });
+
+test('adding a key that waits out a retry processes it now and drops the pending retry', async () => {
+  const clock = new VirtualClock(0);
+  const q = new WorkQueue(clock, { baseDelayMs: 1000 });
+  let calls = 0;
+  q.run(async () => {
+    calls++;
+    if (calls === 1) throw new Error('not ready');
+  });
+  q.add('pod');
+  await clock.settle();
+  assert.equal(calls, 1);
+  assert.equal(q.isIdle(), false, 'a retry is pending');
+  q.add('pod'); // the condition it waited for changed
+  await clock.settle();
+  assert.equal(calls, 2);
+  assert.equal(q.isIdle(), true);
+  await clock.advance(5000);
+  assert.equal(calls, 2, 'the superseded retry does not fire');
+});

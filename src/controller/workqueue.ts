@@ -45,6 +45,11 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.stopped) return;
+    // processing it now supersedes a retry waiting out its backoff (a new failure schedules another)
+    if (this.retrying.delete(key)) {
+      this.delayed.get(key)?.cancel();
+      this.delayed.delete(key);
+    }
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
