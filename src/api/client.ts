@@ -74,7 +74,7 @@ export class InProcessTransport implements Transport {
   async request(req: ApiRequest): Promise<RawResponse> {
     let status = 0;
     let body = '';
-    await this.server.handle(structuredClone({ ...req, signal: undefined }) as ApiRequest, {
+    await this.server.handle({ ...req, signal: undefined }, {
       head: (s) => (status = s),
       write: (c) => (body += c),
       end: () => {},
@@ -86,7 +86,7 @@ export class InProcessTransport implements Transport {
     let status = 0;
     let buf = '';
     const { signal, ...rest } = req;
-    await this.server.handle({ ...(structuredClone(rest) as ApiRequest), signal }, {
+    await this.server.handle({ ...rest, signal }, {
       head: (s) => (status = s),
       write: (c) => {
         buf += c;
