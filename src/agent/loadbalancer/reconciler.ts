@@ -125,7 +125,17 @@ function slotOrder(backends: readonly BackendParams[]): readonly BackendParams[]
       break;
     }
   }
-  return inOrder ? backends : backends.filter((b) => b.state !== BACKEND_MAINTENANCE).sort(compareBackends);
+  if (inOrder) return backends;
+  const out = backends.filter((b) => b.state !== BACKEND_MAINTENANCE);
+  if (out.length > 16) return out.sort(compareBackends);
+  // An insertion sort (stable, as sort is) without sort's allocations, for the few backends most services have.
+  for (let i = 1; i < out.length; i++) {
+    const b = out[i]!;
+    let j = i - 1;
+    for (; j >= 0 && compareBackends(out[j]!, b) > 0; j--) out[j + 1] = out[j]!;
+    out[j + 1] = b;
+  }
+  return out;
 }
 
 export class LBReconciler {
