@@ -2,10 +2,9 @@
 // and check every object with the same admission rules the daemon runs, so errors point at
 // `file:line` before anything is sent.
 
-import { checkManifests } from '../k8s/check.ts';
 import { formatInputError } from '../k8s/errors.ts';
 import { resourceTypeForManifest } from '../k8s/kinds.ts';
-import { loadManifests as readAndParse } from '../k8s/manifest.ts';
+import { loadCheckedManifests } from '../k8s/manifest-threads.ts';
 import type { KObject } from '../k8s/object.ts';
 
 export interface LoadedManifests {
@@ -15,9 +14,8 @@ export interface LoadedManifests {
 }
 
 export async function loadManifests(paths: readonly string[], readStdin: () => Promise<string>, namespace?: string): Promise<LoadedManifests> {
-  const parsed = await readAndParse(paths, { readStdin, namespace });
+  const parsed = await loadCheckedManifests(paths, { readStdin, namespace });
   const errors = parsed.errors.map(formatInputError);
-  if (errors.length === 0) errors.push(...checkManifests(parsed.docs, namespace).map(formatInputError));
   const objects = parsed.docs.map((d) => {
     const rt = resourceTypeForManifest(d.object.apiVersion, d.object.kind);
     if (namespace && typeof rt !== 'string' && rt.namespaced && !d.object.metadata.namespace) {

@@ -9,7 +9,7 @@ import { Reconciler } from '../controller/reconciler.ts';
 import { GK } from '../k8s/kinds.ts';
 import { controllerRef } from '../k8s/meta.ts';
 import { objectKey, splitObjectKey } from '../k8s/object.ts';
-import { labelSelectorMatches } from '../k8s/selectors.ts';
+import { fromLabelSelector, labelSelectorMatches, matches } from '../k8s/selectors.ts';
 import type { EndpointSlice, Endpoints, Pod, Service } from '../k8s/types.ts';
 import type { ResourceStore } from '../store/types.ts';
 import { compareIP, parseIP } from '../netaddr/ip.ts';
@@ -90,9 +90,10 @@ export class EndpointSliceController extends Reconciler {
       }
       return;
     }
+    const selector = fromLabelSelector({ matchLabels: svc.spec.selector });
     const selected = this.pods
       .byIndex('ns', svc.metadata.namespace ?? '')
-      .filter((p) => labelSelectorMatches({ matchLabels: svc.spec!.selector! }, p.metadata.labels))
+      .filter((p) => selector !== 'nothing' && matches(selector, p.metadata.labels))
       .filter((p) => p.status?.podIP && p.status.phase !== 'Failed' && p.status.phase !== 'Succeeded')
       .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
     await this.syncSlice(svc, selected, existing);
@@ -108,7 +109,7 @@ export class EndpointSliceController extends Reconciler {
         const port = resolveTargetPort(sp, pod);
         return port === undefined ? [] : [{ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP' }];
       });
-      const k = stableStringify(ports);
+      const k = JSON.stringify(ports); // its objects are built just above, keys always in one order
       const g = groups.get(k) ?? { ports, pods: [] as Pod[] };
       g.pods.push(pod);
       groups.set(k, g);

@@ -22,9 +22,19 @@ export interface InformerOptions<T extends KObject> {
   onError?: (err: unknown) => void;
 }
 
+/** One index: value → the key of the one object with it, or the keys of several (most values have one). */
+interface Index<T extends KObject> {
+  fn: IndexFunc<T>;
+  keys: Map<string, string | Set<string>>;
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 export class Informer<T extends KObject = KObject> {
   private readonly cache = new Map<string, T>();
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly indices = new Map<string, Index<T>>();
   private readonly handlers: EventHandlers<T>[] = [];
   private watch: Watch | undefined;
   private synced = false;
@@ -38,7 +48,7 @@ export class Informer<T extends KObject = KObject> {
     readonly gk: GroupKind,
     private readonly opts: InformerOptions<T> = {},
   ) {
-    for (const name of Object.keys(opts.indexers ?? {})) this.indices.set(name, new Map());
+    for (const [name, fn] of Object.entries(opts.indexers ?? {})) this.indices.set(name, { fn, keys: new Map() });
   }
 
   /** Starts list+watch; resolves once the initial list is in the cache. */
@@ -94,8 +104,12 @@ export class Informer<T extends KObject = KObject> {
   byIndex(index: string, value: string): T[] {
     const idx = this.indices.get(index);
     if (!idx) throw new Error(`informer ${this.gk.kind}: no index named ${index}`);
-    const keys = idx.get(value);
-    if (!keys) return [];
+    const keys = idx.keys.get(value);
+    if (keys === undefined) return [];
+    if (typeof keys === 'string') {
+      const obj = this.cache.get(keys);
+      return obj ? [obj] : [];
+    }
     const out: T[] = [];
     for (const k of keys) {
       const obj = this.cache.get(k);
@@ -131,14 +145,13 @@ export class Informer<T extends KObject = KObject> {
     if (ev.type === 'DELETED') {
       if (!old) return;
       this.cache.delete(key);
-      this.unindex(key, old);
+      this.reindex(key, old, undefined);
       for (const h of this.handlers) h.delete?.(old);
       return;
     }
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.cache.set(key, obj);
-    if (old) this.unindex(key, old);
-    this.index(key, obj);
+    this.reindex(key, old, obj);
     for (const h of this.handlers) {
       if (old) h.update?.(old, obj);
       else h.add?.(obj);
@@ -151,7 +164,7 @@ export class Informer<T extends KObject = KObject> {
     for (const [key, obj] of [...this.cache]) {
       if (seen.has(key)) continue;
       this.cache.delete(key);
-      this.unindex(key, obj);
+      this.reindex(key, obj, undefined);
       for (const h of this.handlers) h.delete?.(obj);
     }
     if (!this.synced) {
@@ -162,24 +175,33 @@ export class Informer<T extends KObject = KObject> {
     }
   }
 
-  private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
-      const idx = this.indices.get(name)!;
-      for (const v of fn(obj)) {
-        let set = idx.get(v);
-        if (!set) idx.set(v, (set = new Set()));
-        set.add(key);
+  /** Moves `key` from the index values of `old` to those of `next` (either may be absent). */
+  private reindex(key: string, old: T | undefined, next: T | undefined): void {
+    for (const { fn, keys } of this.indices.values()) {
+      const before = old ? fn(old) : [];
+      const after = next ? fn(next) : [];
+      if (sameValues(before, after)) {
+        // as if removed and added again: last among the keys of its values
+        for (const v of after) {
+          const cur = keys.get(v);
+          if (typeof cur === 'object' && cur.delete(key)) cur.add(key);
+        }
+        continue;
       }
-    }
-  }
-
-  private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
-      const idx = this.indices.get(name)!;
-      for (const v of fn(obj)) {
-        const set = idx.get(v);
-        set?.delete(key);
-        if (set?.size === 0) idx.delete(v);
+      for (const v of before) {
+        const cur = keys.get(v);
+        if (cur === key) keys.delete(v);
+        else if (typeof cur === 'object') {
+          cur.delete(key);
+          if (cur.size === 1) keys.set(v, cur.values().next().value!);
+        }
+      }
+      for (const v of after) {
+        const cur = keys.get(v);
+        if (cur === undefined) keys.set(v, key);
+        else if (typeof cur === 'string') {
+          if (cur !== key) keys.set(v, new Set([cur, key]));
+        } else cur.add(key);
       }
     }
   }

@@ -20,7 +20,6 @@ export * from './kinds.ts';
 export {
   findDuplicates,
   type LoadOptions,
-  loadManifests,
   type ManifestDoc,
   type ManifestSource,
   type ParsedManifests,
@@ -28,6 +27,7 @@ export {
   type ReadOptions,
   readManifestSources,
 } from './manifest.ts';
+export { loadCheckedManifests, parseAndCheck } from './manifest-threads.ts';
 export {
   type ConditionLike,
   controllerOf,

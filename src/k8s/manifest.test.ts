@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { formatInputError } from './errors.ts';
-import { findDuplicates, loadManifests, parseManifests, readManifestSources } from './manifest.ts';
+import { findDuplicates, parseManifests, readManifestSources } from './manifest.ts';
+import { loadCheckedManifests } from './manifest-threads.ts';
 
 const POOL_AND_SVC = `# comment
 apiVersion: "cilium.io/v2"
@@ -134,10 +135,10 @@ test('loading files, directories (sorted, manifest extensions, -R) and stdin', a
   await writeFile(join(dir, 'sub', 'd.yaml'), ns('d'));
   await writeFile(join(dir, 'explicit.txt'), ns('e'));
 
-  const flat = await loadManifests([dir]);
+  const flat = await loadCheckedManifests([dir]);
   assert.deepEqual(flat.docs.map((d) => d.object.metadata.name), ['a', 'b', 'c']);
   assert.deepEqual(flat.errors, []);
-  const deep = await loadManifests([dir], { recursive: true });
+  const deep = await loadCheckedManifests([dir], { recursive: true });
   assert.deepEqual(deep.docs.map((d) => d.object.metadata.name), ['a', 'b', 'c', 'd']);
 
   let reads = 0;
@@ -145,7 +146,7 @@ test('loading files, directories (sorted, manifest extensions, -R) and stdin', a
     reads++;
     return ns('from-stdin');
   };
-  const mixed = await loadManifests([join(dir, 'explicit.txt'), '-', '-'], { readStdin });
+  const mixed = await loadCheckedManifests([join(dir, 'explicit.txt'), '-', '-'], { readStdin });
   assert.deepEqual(mixed.docs.map((d) => [d.object.metadata.name, d.source]), [
     ['e', join(dir, 'explicit.txt')],
     ['from-stdin', '-'],

@@ -5,10 +5,11 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, parseDocument, type Tags } from 'yaml';
+import { Composer, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument, type Tags } from 'yaml';
 import type { InputError } from './errors.ts';
 import { resourceTypeForManifest } from './kinds.ts';
 import { groupOf, type KObject } from './object.ts';
+import { type Range, yamlChunks } from './yaml-chunks.ts';
 
 export interface ManifestDoc {
   object: KObject;
@@ -26,6 +27,7 @@ export interface ParsedManifests {
 }
 
 type YamlDoc = Document.Parsed;
+type Path = readonly (string | number)[];
 
 // YAML 1.1 scalars like Kubernetes' decoder, except that timestamps and binaries stay strings
 // (go-yaml v2 hands interface{} targets the original text for both).
@@ -42,8 +44,13 @@ function resolveNode(node: unknown, doc: YamlDoc): Node | undefined {
   return (node as Node | null) ?? undefined;
 }
 
+/** The documents of a YAML stream, one at a time (parseAllDocuments, without holding them all). */
+function* composeAll(text: string, lines?: LineCounter): Generator<YamlDoc> {
+  yield* new Composer(PARSE_OPTIONS).compose(new Parser(lines?.addNewLine).parse(text)) as Generator<YamlDoc>;
+}
+
 /** The source offset of `path` inside `root`: a map key's position, or a list item's. */
-function offsetOf(root: Node, doc: YamlDoc, path: readonly (string | number)[]): number {
+function offsetOf(root: Node, doc: YamlDoc, path: Path): number {
   let node: Node | undefined = root;
   let best = root.range?.[0] ?? 0;
   for (const seg of path) {
@@ -80,8 +87,19 @@ function missingTypeFields(o: Record<string, unknown>): string[] {
   return missing;
 }
 
+/** One object of a parsed document: the document itself, or an item of a `kind: List` under `prefix`. */
+interface Entry {
+  object: KObject;
+  line: number;
+  prefix: Path;
+}
+
+function withMetadata(obj: Record<string, unknown>): KObject {
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  return obj as KObject;
+}
+
 class Collector {
-  readonly docs: ManifestDoc[] = [];
   readonly errors: InputError[] = [];
 
   constructor(
@@ -97,58 +115,122 @@ class Collector {
     this.errors.push({ source: this.source, line: this.line(offset), message });
   }
 
-  /** Adds one parsed YAML/JSON document; `base` is its offset in the source text. */
-  addDocument(doc: YamlDoc, base: number): void {
+  /** The objects of one parsed YAML/JSON document (`base`: its offset in the source text); problems go to `errors`. */
+  objectsOf(doc: YamlDoc, base: number): Entry[] {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       this.error(base + e.pos[0], e.message);
-      return;
+      return [];
     }
     const root = doc.contents as Node | null;
-    if (!root || (isScalar(root) && root.value === null)) return; // an empty document
+    if (!root || (isScalar(root) && root.value === null)) return []; // an empty document
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
       this.error(base + (root.range?.[0] ?? 0), (err as Error).message);
-      return;
+      return [];
     }
     const start = base + (root.range?.[0] ?? 0);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.error(start, `error validating data: expected an object, found ${typeName(value)}`);
-      return;
+      return [];
     }
     const obj = value as Record<string, unknown>;
     const missing = missingTypeFields(obj);
     if (missing.length > 0) {
       this.error(start, `error validating data: ${missing.length === 1 ? missing[0] : `[${missing.join(', ')}]`}`);
-      return;
+      return [];
     }
-    const lineOf = (prefix: readonly (string | number)[]) => (path: readonly (string | number)[]) =>
-      this.line(base + offsetOf(root, doc, [...prefix, ...path]));
+    const lineAt = (path: Path) => this.line(base + offsetOf(root, doc, path));
     if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))) {
+      const out: Entry[] = [];
       const list = Array.isArray(obj.items) ? obj.items : [];
       list.forEach((item, i) => {
-        const at = lineOf(['items', i]);
+        const prefix = ['items', i];
+        const line = lineAt(prefix);
         if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-          this.errors.push({ source: this.source, line: at([]), message: `error validating data: expected an object, found ${typeName(item)}` });
+          this.errors.push({ source: this.source, line, message: `error validating data: expected an object, found ${typeName(item)}` });
           return;
         }
         const m = missingTypeFields(item as Record<string, unknown>);
         if (m.length > 0) {
-          this.errors.push({ source: this.source, line: at([]), message: `error validating data: ${m.length === 1 ? m[0] : `[${m.join(', ')}]`}` });
+          this.errors.push({ source: this.source, line, message: `error validating data: ${m.length === 1 ? m[0] : `[${m.join(', ')}]`}` });
           return;
         }
-        this.push(item as Record<string, unknown>, at);
+        out.push({ object: withMetadata(item as Record<string, unknown>), line, prefix });
       });
-      return;
+      return out;
     }
-    this.push(obj, lineOf([]));
+    return [{ object: withMetadata(obj), line: lineAt([]), prefix: [] }];
   }
 
-  private push(obj: Record<string, unknown>, lineOf: (path: readonly (string | number)[]) => number): void {
-    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-    this.docs.push({ object: obj as KObject, source: this.source, line: lineOf([]), lineOf });
+  /** Adds a document's objects to `docs`, each finding its fields' lines in the document's nodes. */
+  addDocument(doc: YamlDoc, base: number, docs: ManifestDoc[]): void {
+    const root = doc.contents as Node;
+    for (const e of this.objectsOf(doc, base)) {
+      docs.push({ object: e.object, source: this.source, line: e.line, lineOf: (path) => this.line(base + offsetOf(root, doc, [...e.prefix, ...path])) });
+    }
+  }
+}
+
+/** A LineCounter for a whole text, without parsing it. */
+export function lineCounterOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
+}
+
+/** An object of a chunked parse as plain data (what a worker thread can hand back): its chunk, and which document in it. */
+export interface ChunkDoc {
+  object: KObject;
+  line: number;
+  chunk: number;
+  index: number;
+  prefix: Path;
+}
+
+/**
+ * Parses chunks [from, to) of a YAML text (see yaml-chunks.ts). `failed` when anything in them is
+ * wrong: the whole stream is then parsed again to report it as the stream gives it.
+ */
+export function parseChunks(text: string, source: string, lines: LineCounter, chunks: readonly Range[], from: number, to: number): { docs: ChunkDoc[]; failed: boolean } {
+  const base = chunks[from]![0];
+  const c = new Collector(source, lines);
+  const docs: ChunkDoc[] = [];
+  let chunk = from;
+  let index = 0;
+  for (const doc of composeAll(text.slice(base, chunks[to - 1]![1]))) {
+    const at = base + doc.range[0];
+    for (; chunk + 1 < to && chunks[chunk + 1]![0] <= at; chunk++) index = 0;
+    for (const e of c.objectsOf(doc, base)) docs.push({ object: e.object, line: e.line, chunk, index, prefix: e.prefix });
+    if (c.errors.length > 0) return { docs: [], failed: true };
+    index++;
+  }
+  return { docs, failed: false };
+}
+
+/** Field lines of chunked documents: their chunk is parsed again when asked (rarely: for an error). */
+export class ChunkLines {
+  private readonly parsed = new Map<number, YamlDoc[]>();
+
+  constructor(
+    private readonly text: string,
+    private readonly lines: LineCounter,
+    private readonly chunks: readonly Range[],
+  ) {}
+
+  lineOf(d: ChunkDoc, path: Path): number {
+    const [start, end] = this.chunks[d.chunk]!;
+    let docs = this.parsed.get(d.chunk);
+    if (!docs) this.parsed.set(d.chunk, (docs = [...composeAll(this.text.slice(start, end))]));
+    const doc = docs[d.index]!;
+    return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, [...d.prefix, ...path])).line;
+  }
+
+  manifestDoc(d: ChunkDoc, source: string): ManifestDoc {
+    return { object: d.object, source, line: d.line, lineOf: (path) => this.lineOf(d, path) };
   }
 }
 
@@ -187,22 +269,37 @@ function splitJSONStream(text: string): { start: number; end: number }[] {
   return out;
 }
 
+export function isJSONText(text: string): boolean {
+  return /\S/.exec(text)?.[0] === '{';
+}
+
+/** Parses a YAML text as one stream, every document keeping its nodes for field lines. */
+export function parseYamlStream(text: string, source: string): ParsedManifests {
+  const lines = new LineCounter();
+  const c = new Collector(source, lines);
+  const docs: ManifestDoc[] = [];
+  for (const doc of composeAll(text, lines)) c.addDocument(doc, 0, docs);
+  return { docs, errors: c.errors };
+}
+
 /** Parses one manifest text. `source` names it in errors (file path, or `-` for stdin). */
 export function parseManifests(text: string, source: string): ParsedManifests {
-  const firstChar = /\S/.exec(text)?.[0];
-  if (firstChar === '{') {
-    const lines = new LineCounter();
-    lines.addNewLine(0);
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines.addNewLine(i + 1);
-    const c = new Collector(source, lines);
-    for (const { start, end } of splitJSONStream(text)) c.addDocument(parseDocument(text.slice(start, end), PARSE_OPTIONS), start);
-    return { docs: c.docs, errors: c.errors };
+  if (isJSONText(text)) {
+    const c = new Collector(source, lineCounterOf(text));
+    const docs: ManifestDoc[] = [];
+    for (const { start, end } of splitJSONStream(text)) c.addDocument(parseDocument(text.slice(start, end), PARSE_OPTIONS), start, docs);
+    return { docs, errors: c.errors };
   }
-  const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lines });
-  const c = new Collector(source, lines);
-  for (const doc of parsed) c.addDocument(doc, 0);
-  return { docs: c.docs, errors: c.errors };
+  // Valid YAML is parsed chunk by chunk, and documents drop their nodes once converted; the
+  // stream as a whole reports what is wrong.
+  const chunks = yamlChunks(text);
+  if (chunks) {
+    const lines = lineCounterOf(text);
+    const { docs, failed } = parseChunks(text, source, lines, chunks, 0, chunks.length);
+    const at = new ChunkLines(text, lines, chunks);
+    if (!failed) return { docs: docs.map((d) => at.manifestDoc(d, source)), errors: [] };
+  }
+  return parseYamlStream(text, source);
 }
 
 // ---- files, directories, stdin ---------------------------------------------------------------
@@ -308,17 +405,4 @@ export function findDuplicates(docs: readonly ManifestDoc[], defaultNamespace = 
 export interface LoadOptions extends ReadOptions {
   /** Namespace assumed for namespaced objects without one (kubectl -n / context namespace). */
   namespace?: string;
-}
-
-/** Reads and parses everything `-f` names, and reports duplicates across all of it. */
-export async function loadManifests(paths: readonly string[], opts: LoadOptions = {}): Promise<ParsedManifests> {
-  const { sources, errors } = await readManifestSources(paths, opts);
-  const docs: ManifestDoc[] = [];
-  for (const s of sources) {
-    const parsed = parseManifests(s.text, s.name);
-    docs.push(...parsed.docs);
-    errors.push(...parsed.errors);
-  }
-  errors.push(...findDuplicates(docs, opts.namespace));
-  return { docs, errors };
 }

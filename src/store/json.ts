@@ -32,7 +32,8 @@ function copy(v: unknown): unknown {
       if (!isPlainObject(v)) throw new NotJsonError('');
       const src = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(src)) {
+      // for-in, not Object.keys: no key array per object (plain objects inherit nothing enumerable)
+      for (const k in src) {
         const x = src[k];
         if (x === undefined) continue;
         if (k === '__proto__') Object.defineProperty(out, k, { value: copy(x), enumerable: true, writable: true, configurable: true });
@@ -91,7 +92,7 @@ export function deepFreeze<T>(value: T): T {
     for (const x of value) deepFreeze(x);
   } else {
     const obj = value as Record<string, unknown>;
-    for (const k of Object.keys(obj)) deepFreeze(obj[k]);
+    for (const k in obj) deepFreeze(obj[k]);
   }
   return Object.freeze(value);
 }

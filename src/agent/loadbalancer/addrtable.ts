@@ -49,8 +49,11 @@ export class AddrPortTable<T> {
     if (list.length === 0) this.byAddr.delete(k);
   }
 
-  *values(): IterableIterator<T> {
-    for (const list of this.byAddr.values()) for (const s of list) yield s.value;
+  /** Every value, grouped by address in insertion order. */
+  values(): T[] {
+    const out: T[] = [];
+    for (const list of this.byAddr.values()) for (const s of list) out.push(s.value);
+    return out;
   }
 
   clear(): void {

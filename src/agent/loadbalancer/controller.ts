@@ -16,10 +16,10 @@ import type { ResourceStore } from '../../store/types.ts';
 import { type ConfigError, type LBConfig, parseLBConfig } from './config.ts';
 import {
   backendsForFrontend,
+  type ConvertedService,
   convertEndpointSlices,
   convertPodHostPorts,
   convertService,
-  type LocalNodeInfo,
   serviceName,
 } from './convert.ts';
 import { type BackendParams, type DesiredFrontend, type FrontendParams, type L3n4, l3n4Key, type ServiceModel, type ServiceProblem } from './model.ts';
@@ -64,6 +64,31 @@ interface AppliedService {
   backends: BackendParams[];
 }
 
+/** A service's conversion and what it was computed from: reused while only its endpoints change. */
+interface Conversion {
+  svc: Service;
+  cfg: LBConfig;
+  node: Node | undefined;
+  result: ConvertedService | undefined;
+}
+
+interface KeyState {
+  /** What is in the maps. */
+  applied: AppliedService[];
+  conversion: Conversion | undefined;
+}
+
+interface Desired {
+  services: AppliedService[];
+  problems: string[];
+  conversion?: Conversion;
+}
+
+/** Whether two lists of services have the very same frontends (a conversion reused). */
+function sameFrontends(a: readonly AppliedService[], b: readonly AppliedService[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.frontends === b[i]!.frontends);
+}
+
 export class LoadBalancerController implements Runnable {
   readonly name: string;
   readonly reconciler: LBReconciler;
@@ -75,8 +100,8 @@ export class LoadBalancerController implements Runnable {
   private readonly log: (line: string) => void;
   private readonly nodeName: string;
   private nodeAddressOverride: readonly AddrKey[] | undefined;
-  /** What is in the maps per key (`svc:ns/name` or `pod:ns/name`). */
-  private readonly applied = new Map<string, AppliedService[]>();
+  /** Per work key (`svc:ns/name` or `pod:ns/name`). */
+  private readonly state = new Map<string, KeyState>();
   /** Frontend key → owning work key, for conflict detection across services. */
   private readonly owners = new Map<string, string>();
   private readonly problemsByKey = new Map<string, ServiceProblem[]>();
@@ -194,9 +219,9 @@ export class LoadBalancerController implements Runnable {
 
   healthChecks(): HealthCheckStatus[] {
     const out: HealthCheckStatus[] = [];
-    for (const [key, list] of this.applied) {
+    for (const [key, { applied }] of this.state) {
       if (!key.startsWith('svc:')) continue;
-      for (const a of list) {
+      for (const a of applied) {
         if (!a.model.extTrafficLocal || a.model.healthCheckNodePort === 0) continue;
         const local = a.backends.filter((b) => (b.nodeName === '' || b.nodeName === this.nodeName) && b.state === 0).length;
         out.push({ port: a.model.healthCheckNodePort, namespace: a.model.namespace, name: a.model.name.slice(a.model.namespace.length + 1), localEndpoints: local });
@@ -206,15 +231,17 @@ export class LoadBalancerController implements Runnable {
   }
 
   private allKeys(): string[] {
-    const keys = new Set<string>(this.applied.keys());
+    const keys = new Set<string>(this.state.keys());
     for (const s of this.services.list()) keys.add(`svc:${serviceName(s)}`);
     for (const p of this.pods.list()) keys.add(`pod:${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`);
     return [...keys];
   }
 
-  private localNode(): LocalNodeInfo | undefined {
-    const n = this.nodes.getByName(undefined, this.nodeName);
-    return n ? { name: this.nodeName, labels: n.metadata.labels ?? {} } : undefined;
+  private convert(svc: Service, prev: Conversion | undefined): Conversion {
+    const cfg = this.reconciler.config;
+    const node = this.nodes.getByName(undefined, this.nodeName);
+    if (prev && prev.svc === svc && prev.cfg === cfg && prev.node === node) return prev;
+    return { svc, cfg, node, result: convertService(svc, cfg, node ? { name: this.nodeName, labels: node.metadata.labels ?? {} } : undefined) };
   }
 
   private updateNodeAddresses(): void {
@@ -233,6 +260,10 @@ export class LoadBalancerController implements Runnable {
   }
 
   private setProblems(key: string, name: string, messages: readonly string[]): void {
+    if (messages.length === 0) {
+      this.problemsByKey.delete(key);
+      return;
+    }
     const prev = this.problemsByKey.get(key) ?? [];
     const next = messages.map((message) => ({ service: name, message }));
     if (next.length === 0) this.problemsByKey.delete(key);
@@ -240,41 +271,45 @@ export class LoadBalancerController implements Runnable {
     for (const p of next) if (!prev.some((q) => q.message === p.message)) this.log(`loadbalancer: ${name}: ${p.message}`);
   }
 
-  private desiredFor(key: string, name: string): { services: AppliedService[]; problems: string[] } {
+  private desiredFor(key: string, name: string, prev: Conversion | undefined): Desired {
     const cfg = this.reconciler.config;
-    const problems: string[] = [];
-    const services: AppliedService[] = [];
+    const slash = name.indexOf('/');
     if (key.startsWith('svc:')) {
-      const [ns, svcName] = name.split('/') as [string, string];
-      const svc = this.services.getByName(ns, svcName);
-      if (!svc) return { services, problems };
-      const conv = convertService(svc, cfg, this.localNode());
-      if (!conv) return { services, problems };
-      problems.push(...conv.problems);
-      services.push({ model: conv.service, frontends: conv.frontends, backends: convertEndpointSlices(this.slices.byIndex('service', name), cfg) });
-    } else {
-      const [ns, podName] = name.split('/') as [string, string];
-      const pod = this.pods.getByName(ns, podName);
-      if (pod) for (const h of convertPodHostPorts(pod, cfg)) services.push({ model: h.service, frontends: h.frontends, backends: h.backends });
+      const svc = this.services.getByName(name.slice(0, slash), name.slice(slash + 1));
+      if (!svc) return { services: [], problems: [] };
+      const conversion = this.convert(svc, prev);
+      const conv = conversion.result;
+      if (!conv) return { services: [], problems: [], conversion };
+      const backends = convertEndpointSlices(this.slices.byIndex('service', name), cfg);
+      return { services: [{ model: conv.service, frontends: conv.frontends, backends }], problems: [...conv.problems], conversion };
     }
-    return { services, problems };
+    const pod = this.pods.getByName(name.slice(0, slash), name.slice(slash + 1));
+    const hostPorts = pod ? convertPodHostPorts(pod, cfg) : [];
+    return { services: hostPorts.map((h) => ({ model: h.service, frontends: h.frontends, backends: h.backends })), problems: [] };
   }
 
   private process(key: string): void {
     const name = key.slice(4);
-    const { services, problems } = this.desiredFor(key, name);
-    const previous = this.applied.get(key) ?? [];
-    const prevAddrs = previous.flatMap((a) => a.frontends.map((f) => f.address));
+    const st = this.state.get(key);
+    const { services, problems, conversion } = this.desiredFor(key, name, st?.conversion);
+    const previous = st?.applied ?? [];
+    // Frontends applied before are still this key's (ownership is exclusive): only new ones are checked and claimed.
+    const claim = !sameFrontends(previous, services);
 
     // cilium writer.validateFrontends: a frontend owned by another service rejects the whole
     // service update; what was applied before stays.
-    for (const s of services) {
-      for (const fe of s.frontends) {
-        const owner = this.owners.get(this.ownerKey(fe.address));
-        if (owner !== undefined && owner !== key) {
-          problems.push(`${CONFLICT}: ${formatL3n4(fe.address.addr, fe.address.port, fe.address.proto, fe.address.scope)} is owned by ${owner.slice(4)}`);
-          this.setProblems(key, name, problems);
-          return;
+    const owned: string[] = [];
+    if (claim) {
+      for (const s of services) {
+        for (const fe of s.frontends) {
+          const k = this.ownerKey(fe.address);
+          const owner = this.owners.get(k);
+          if (owner !== undefined && owner !== key) {
+            problems.push(`${CONFLICT}: ${formatL3n4(fe.address.addr, fe.address.port, fe.address.proto, fe.address.scope)} is owned by ${owner.slice(4)}`);
+            this.setProblems(key, name, problems);
+            return;
+          }
+          owned.push(k);
         }
       }
     }
@@ -287,22 +322,28 @@ export class LoadBalancerController implements Runnable {
           : s.backends.map((b) => (this.unhealthy.has(`${name}|${b.address.addr}|${b.address.port}|${b.address.proto}`) ? { ...b, unhealthy: true } : b));
       for (const fe of s.frontends) desired.push({ params: fe, service: s.model, backends: backendsForFrontend(fe, s.model, backends, this.nodeName) });
     }
+    const prevAddrs: L3n4[] = [];
+    for (const a of previous) for (const f of a.frontends) prevAddrs.push(f.address);
     this.reconciler.reconcileService(desired, prevAddrs);
     for (const e of this.reconciler.takeErrors()) problems.push(`${e.frontend}: ${e.message}`);
-    const owned = new Set(desired.map((d) => this.ownerKey(d.params.address)));
-    let released = false;
-    for (const a of prevAddrs) {
-      const k = this.ownerKey(a);
-      if (!owned.has(k) && this.owners.get(k) === key) {
-        this.owners.delete(k);
-        released = true;
+    if (claim) {
+      let released = false;
+      for (const a of prevAddrs) {
+        const k = this.ownerKey(a);
+        if (!owned.includes(k) && this.owners.get(k) === key) {
+          this.owners.delete(k);
+          released = true;
+        }
       }
+      for (const k of owned) this.owners.set(k, key);
+      // Services rejected for a conflict may fit now.
+      if (released) for (const [k, list] of this.problemsByKey) if (k !== key && list.some((p) => p.message.startsWith(CONFLICT))) this.queue.add(k);
     }
-    for (const k of owned) this.owners.set(k, key);
-    // Services rejected for a conflict may fit now.
-    if (released) for (const [k, list] of this.problemsByKey) if (k !== key && list.some((p) => p.message.startsWith(CONFLICT))) this.queue.add(k);
-    if (services.length > 0) this.applied.set(key, services);
-    else this.applied.delete(key);
+    if (services.length === 0 && !conversion) this.state.delete(key);
+    else if (st) {
+      st.applied = services;
+      st.conversion = conversion;
+    } else this.state.set(key, { applied: services, conversion });
     this.setProblems(key, name, problems);
   }
 

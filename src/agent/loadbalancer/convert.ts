@@ -253,7 +253,7 @@ export function convertEndpointSlices(slices: readonly EndpointSlice[], cfg: LBC
       }
     }
   }
-  return [...byKey.values()];
+  return byKey.values();
 }
 
 export interface HostPortService {
@@ -332,19 +332,17 @@ export function backendsForFrontend(
   svc: ServiceModel,
   backends: readonly BackendParams[],
   nodeName: string,
-): BackendParams[] {
+): readonly BackendParams[] {
   let onlyLocal: boolean;
   if (fe.type === 'ClusterIP') onlyLocal = svc.intTrafficLocal;
   else if (fe.type === 'LocalRedirect') onlyLocal = true;
   else onlyLocal = fe.address.scope === SCOPE_EXTERNAL ? svc.extTrafficLocal : svc.intTrafficLocal;
   const feFamily = typeof fe.address.addr;
-  const out: BackendParams[] = [];
-  for (const be of backends) {
-    if (be.address.proto !== fe.address.proto) continue;
-    if (typeof be.address.addr !== feFamily) continue;
-    if (fe.portName !== '' && be.portNames.length > 0 && !be.portNames.includes(fe.portName)) continue;
-    if (onlyLocal && be.nodeName !== '' && be.nodeName !== nodeName) continue;
-    out.push(be);
-  }
-  return out;
+  const serves = (be: BackendParams) =>
+    be.address.proto === fe.address.proto &&
+    typeof be.address.addr === feFamily &&
+    (fe.portName === '' || be.portNames.length === 0 || be.portNames.includes(fe.portName)) &&
+    (!onlyLocal || be.nodeName === '' || be.nodeName === nodeName);
+  // Usually every backend serves the frontend: the list is shared rather than copied.
+  return backends.every(serves) ? backends : backends.filter(serves);
 }

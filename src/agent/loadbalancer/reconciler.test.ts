@@ -50,3 +50,20 @@ test('exhausted IDs are reported and leave the maps as they were', () => {
   assert.equal(maps.backends4.size, 2, 'the backend created for the failed write is gone again');
   assert.deepEqual(r.takeErrors(), []);
 });
+
+test('backend slots: healthy before quarantined, then state, address, port; maintenance backends get none', () => {
+  const maps = new LBMaps();
+  const r = new LBReconciler(maps, defaultLBConfig());
+  const be = (addr: number, port: number, state: 0 | 1 | 3, unhealthy = false) => ({ address: { addr, port, proto: 6, scope: 0 }, nodeName: '', portNames: [], weight: 100, state, ...(unhealthy ? { unhealthy } : {}) });
+  const slots = (backends: ReturnType<typeof be>[]) => {
+    r.reconcileService([{ ...frontend(1, []), backends }], [{ addr: 1, port: 80, proto: 6, scope: 0 }]);
+    return maps.lookupService(1, 80, 6, 0)!.values.slice(1).map((v) => {
+      const b = maps.lookupBackend(v.backendId)!;
+      return `${b.addr}:${b.port}`;
+    });
+  };
+  assert.deepEqual(slots([be(3, 80, 0), be(2, 81, 0), be(2, 80, 0), be(1, 80, 1), be(9, 80, 3), be(0, 80, 0, true)]), ['2:80', '2:81', '3:80', '1:80', '0:80']);
+  const many = Array.from({ length: 20 }, (_, i) => be(40 - i, 80, (i % 2) as 0 | 1));
+  assert.deepEqual(slots(many), [...many].sort((a, b) => a.state - b.state || a.address.addr - b.address.addr).map((b) => `${b.address.addr}:80`));
+  assert.deepEqual(slots([be(5, 80, 0), be(6, 80, 0)]), ['5:80', '6:80'], 'already in order');
+});

@@ -116,6 +116,28 @@ function compareBackends(a: BackendParams, b: BackendParams): number {
   );
 }
 
+/** The backends that get slots, in slot order (maintenance backends keep their backend entry but get no slot). */
+function slotOrder(backends: readonly BackendParams[]): readonly BackendParams[] {
+  let inOrder = true;
+  for (let i = 0; i < backends.length; i++) {
+    if (backends[i]!.state === BACKEND_MAINTENANCE || (i > 0 && compareBackends(backends[i - 1]!, backends[i]!) > 0)) {
+      inOrder = false;
+      break;
+    }
+  }
+  if (inOrder) return backends;
+  const out = backends.filter((b) => b.state !== BACKEND_MAINTENANCE);
+  if (out.length > 16) return out.sort(compareBackends);
+  // An insertion sort (stable, as sort is) without sort's allocations, for the few backends most services have.
+  for (let i = 1; i < out.length; i++) {
+    const b = out[i]!;
+    let j = i - 1;
+    for (; j >= 0 && compareBackends(out[j]!, b) > 0; j--) out[j + 1] = out[j]!;
+    out[j + 1] = b;
+  }
+  return out;
+}
+
 export class LBReconciler {
   private cfg: LBConfig;
   private readonly serviceIds: IdAllocator;
@@ -124,6 +146,8 @@ export class LBReconciler {
   private readonly restoredServiceIds = new Map<string, number>();
   private readonly restoredBackendIds = new AddrPortTable<number>();
   private readonly frontends = new Map<string, FrontendState>();
+  /** Primary frontend key → the keys of its per-node-address expansions. */
+  private readonly expansions = new Map<string, Set<string>>();
   private readonly backendStates = new AddrPortTable<BackendState>();
   private nodeAddrs: AddrKey[] = [];
   /** Maglev tables of one reconcile call, by backend-set signature (all NodePort expansions share one). */
@@ -193,7 +217,8 @@ export class LBReconciler {
   }
 
   keyOf(a: L3n4): ServiceKey {
-    return { addr: a.addr, port: a.port, proto: this.cfg.protoDiff ? a.proto : PROTO_ANY, scope: a.scope };
+    const proto = this.cfg.protoDiff ? a.proto : PROTO_ANY;
+    return proto === a.proto ? a : { addr: a.addr, port: a.port, proto, scope: a.scope };
   }
 
   /**
@@ -201,20 +226,34 @@ export class LBReconciler {
    * which decides the order new IDs are handed out) and deletes `previous` ones no longer wanted.
    */
   reconcileService(desired: readonly DesiredFrontend[], previous: readonly L3n4[]): void {
+    if (desired.length === 1) {
+      // The common case, one frontend: nothing to order or merge.
+      const d = desired[0]!;
+      const key = this.keyOf(d.params.address);
+      const k = l3n4Key(key);
+      this.upsert(d, key, k);
+      for (const a of previous) {
+        const pk = l3n4Key(this.keyOf(a));
+        if (pk !== k) this.delete(pk);
+      }
+      this.maglevCache.clear();
+      return;
+    }
     const sorted = desired.length > 1 ? [...desired].sort((a, b) => compareL3n4(a.params.address, b.params.address)) : desired;
     // Without bpf-lb-proto-diff frontends are keyed without protocol: frontends that differ only
     // in protocol share one entry, with the backends of all of them.
-    const merged = new Map<string, DesiredFrontend>();
+    const merged = new Map<string, { key: ServiceKey; d: DesiredFrontend }>();
     for (const d of sorted) {
-      const k = l3n4Key(this.keyOf(d.params.address));
+      const key = this.keyOf(d.params.address);
+      const k = l3n4Key(key);
       const m = merged.get(k);
-      if (!m) merged.set(k, d);
+      if (!m) merged.set(k, { key, d });
       else {
-        const extra = d.backends.filter((b) => !m.backends.some((x) => x.address.addr === b.address.addr && x.address.port === b.address.port && x.address.proto === b.address.proto));
-        merged.set(k, { ...m, backends: [...m.backends, ...extra] });
+        const extra = d.backends.filter((b) => !m.d.backends.some((x) => x.address.addr === b.address.addr && x.address.port === b.address.port && x.address.proto === b.address.proto));
+        m.d = { ...m.d, backends: [...m.d.backends, ...extra] };
       }
     }
-    for (const d of merged.values()) this.upsert(d);
+    for (const [k, m] of merged) this.upsert(m.d, m.key, k);
     for (const a of previous) {
       const k = l3n4Key(this.keyOf(a));
       if (!merged.has(k)) this.delete(k);
@@ -228,14 +267,12 @@ export class LBReconciler {
     return t === 'LoadBalancer' && this.cfg.routingMode === 'tunnel';
   }
 
-  private upsert(d: DesiredFrontend): void {
-    const key = this.keyOf(d.params.address);
-    const k = l3n4Key(key);
+  private upsert(d: DesiredFrontend, key = this.keyOf(d.params.address), k = l3n4Key(key)): void {
     if (!this.isDatapathCandidate(d.params.type)) {
       this.delete(k);
       return;
     }
-    if (!this.write(d, key, undefined) || !isExpansion(d)) return;
+    if (!this.write(d, key, k, undefined) || !isExpansion(d)) return;
     const want = new Set<string>();
     for (const na of this.nodeAddrs) {
       if (typeof na !== typeof key.addr) continue;
@@ -245,16 +282,33 @@ export class LBReconciler {
       const existing = this.frontends.get(eks);
       if (existing && existing.parent === undefined) continue;
       want.add(eks);
-      this.write(d, ek, k);
+      this.write(d, ek, eks, k);
     }
-    for (const [ek, st] of this.frontends) if (st.parent === k && !want.has(ek)) this.delete(ek);
+    for (const ek of [...(this.expansions.get(k) ?? [])]) if (!want.has(ek)) this.delete(ek);
+  }
+
+  /** Records which primary an entry expands (undefined: it is a primary itself). */
+  private setParent(st: FrontendState, k: string, parent: string | undefined): void {
+    if (st.parent === parent) return;
+    if (st.parent !== undefined) {
+      const set = this.expansions.get(st.parent);
+      set?.delete(k);
+      if (set?.size === 0) this.expansions.delete(st.parent);
+    }
+    if (parent !== undefined) {
+      let set = this.expansions.get(parent);
+      if (!set) this.expansions.set(parent, (set = new Set()));
+      set.add(k);
+    }
+    st.parent = parent;
   }
 
   /** Deletes a frontend (and its NodePort expansions) from the maps. */
   delete(k: string): void {
     const st = this.frontends.get(k);
     if (!st) return;
-    for (const [ek, e] of this.frontends) if (e.parent === k) this.delete(ek);
+    for (const ek of [...(this.expansions.get(k) ?? [])]) this.delete(ek);
+    this.setParent(st, k, undefined);
     const fam = typeof st.key.addr === 'number' ? 4 : 6;
     this.maps.maglevOf(fam).delete(st.id);
     for (const bs of st.backends) this.maps.affinityMatch.delete(this.maps.affinityMatchKey(bs.id, st.id));
@@ -337,9 +391,8 @@ export class LBReconciler {
     return bs;
   }
 
-  /** Writes one frontend entry (a primary or a NodePort expansion). */
-  private write(d: DesiredFrontend, key: ServiceKey, parent: string | undefined): boolean {
-    const k = l3n4Key(key);
+  /** Writes one frontend entry (a primary or a NodePort expansion); `k` is the key's l3n4Key. */
+  private write(d: DesiredFrontend, key: ServiceKey, k: string, parent: string | undefined): boolean {
     const fam = typeof key.addr === 'number' ? 4 : 6;
     const old = this.frontends.get(k);
     let id = old?.id;
@@ -353,8 +406,7 @@ export class LBReconciler {
     const masterFlags = this.flagsFor(d, key);
     const slotFlags = masterFlags & ~(SVC_FLAG_SOURCE_RANGE | SVC_FLAG_SOURCE_RANGE_DENY);
     const sessionAffinity = (masterFlags & SVC_FLAG_SESSION_AFFINITY) !== 0;
-    // Maintenance backends keep their backend entry but get no slot.
-    const ordered = d.backends.filter((b) => b.state !== BACKEND_MAINTENANCE).sort(compareBackends);
+    const ordered = slotOrder(d.backends);
 
     const states: BackendState[] = [];
     const slots: ServiceValue[] = [{ backendId: 0, count: 0, qcount: 0, revNat: id, flags: masterFlags }];
@@ -389,8 +441,8 @@ export class LBReconciler {
     if (this.useMaglev(d, key) && active > 0) maglev.set(id, this.maglevFor(ordered.slice(0, active), states.slice(0, active)));
     else maglev.delete(id);
 
-    const ranges = this.sourceRangeChecked(d) ? d.service.sourceRanges.filter((r) => typeof r.addr === typeof key.addr) : [];
-    if (ranges.length > 0) this.maps.sourceRangesOf(fam).set(id, ranges);
+    const ranges = this.sourceRangeChecked(d) ? d.service.sourceRanges.filter((r) => typeof r.addr === typeof key.addr) : undefined;
+    if (ranges && ranges.length > 0) this.maps.sourceRangesOf(fam).set(id, ranges);
     else this.maps.sourceRangesOf(fam).delete(id);
 
     const revNat = this.maps.revNatOf(fam);
@@ -406,14 +458,14 @@ export class LBReconciler {
     const current = this.maps.lookupService(key.addr, key.port, key.proto, key.scope);
     if (!current || !sameSlots(current.values, slots)) this.maps.upsertService(key, slots);
 
-    const st = old ?? { id, key, desired: d, backends: [], parent };
-    st.desired = d;
-    st.parent = parent;
-    if (old) {
+    if (old && this.maps.affinityMatch.size > 0) {
       for (const bs of old.backends) if (!states.includes(bs)) this.maps.affinityMatch.delete(this.maps.affinityMatchKey(bs.id, id));
     }
+    const st = old ?? { id, key, desired: d, backends: [] };
+    st.desired = d;
+    this.setParent(st, k, parent);
     this.moveRefs(st, states);
-    this.frontends.set(k, st);
+    if (!old) this.frontends.set(k, st);
     return true;
   }
 
