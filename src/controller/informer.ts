@@ -22,10 +22,25 @@ export interface InformerOptions<T extends KObject> {
   onError?: (err: unknown) => void;
 }
 
+// The store hands one frozen object to every watcher of a change: when a thousand informers see it
+// in a row, its key is computed once.
+let lastKeyed: KObject | undefined;
+let lastKey = '';
+function keyOf(obj: KObject): string {
+  if (obj !== lastKeyed) {
+    lastKey = objectKey(obj.metadata);
+    lastKeyed = obj;
+  }
+  return lastKey;
+}
+
 export class Informer<T extends KObject = KObject> {
   private readonly cache = new Map<string, T>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: EventHandlers<T>[] = [];
+  private readonly indexers: [string, IndexFunc<T>][];
+  /** Whether there are indexers (checked per event without touching them). */
+  private readonly indexed: boolean;
   private watch: Watch | undefined;
   private synced = false;
   private syncWaiters: (() => void)[] = [];
@@ -38,7 +53,9 @@ export class Informer<T extends KObject = KObject> {
     readonly gk: GroupKind,
     private readonly opts: InformerOptions<T> = {},
   ) {
-    for (const name of Object.keys(opts.indexers ?? {})) this.indices.set(name, new Map());
+    this.indexers = Object.entries(opts.indexers ?? {});
+    this.indexed = this.indexers.length > 0;
+    for (const [name] of this.indexers) this.indices.set(name, new Map());
   }
 
   /** Starts list+watch; resolves once the initial list is in the cache. */
@@ -125,20 +142,22 @@ export class Informer<T extends KObject = KObject> {
       return;
     }
     const obj = ev.object;
-    const key = objectKey(obj.metadata);
+    const key = keyOf(obj);
     this.relistSeen?.add(key);
     const old = this.cache.get(key);
     if (ev.type === 'DELETED') {
       if (!old) return;
       this.cache.delete(key);
-      this.unindex(key, old);
+      if (this.indexed) this.unindex(key, old);
       for (const h of this.handlers) h.delete?.(old);
       return;
     }
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.cache.set(key, obj);
-    if (old) this.unindex(key, old);
-    this.index(key, obj);
+    if (this.indexed) {
+      if (old) this.unindex(key, old);
+      this.index(key, obj);
+    }
     for (const h of this.handlers) {
       if (old) h.update?.(old, obj);
       else h.add?.(obj);
@@ -163,7 +182,7 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
       for (const v of fn(obj)) {
         let set = idx.get(v);
@@ -174,7 +193,7 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
       for (const v of fn(obj)) {
         const set = idx.get(v);
