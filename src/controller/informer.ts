@@ -32,6 +32,18 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+// The store hands one frozen object to every watcher of a change: when a thousand informers see it
+// in a row, its key is computed once.
+let lastKeyed: KObject | undefined;
+let lastKey = '';
+function keyOf(obj: KObject): string {
+  if (obj !== lastKeyed) {
+    lastKey = objectKey(obj.metadata);
+    lastKeyed = obj;
+  }
+  return lastKey;
+}
+
 export class Informer<T extends KObject = KObject> {
   private readonly cache = new Map<string, T>();
   private readonly indices = new Map<string, Index<T>>();
@@ -139,7 +151,7 @@ export class Informer<T extends KObject = KObject> {
       return;
     }
     const obj = ev.object;
-    const key = objectKey(obj.metadata);
+    const key = keyOf(obj);
     this.relistSeen?.add(key);
     const old = this.cache.get(key);
     if (ev.type === 'DELETED') {

@@ -7,7 +7,7 @@ import type { KObject } from '../k8s/object.ts';
 import { preferredApiVersion } from '../k8s/kinds.ts';
 import { withResourceVersion } from './meta.ts';
 import type { KindTable } from './state.ts';
-import { StoreError, type Watch, type WatchEvent } from './types.ts';
+import { StoreError, type Watch, type WatchEvent, type WatchEventType } from './types.ts';
 
 /** One committed change of one object. */
 export interface Mutation {
@@ -35,19 +35,27 @@ export function passes(f: WatchFilter, obj: KObject): boolean {
   return true;
 }
 
+type ChangeType = Exclude<WatchEventType, 'BOOKMARK'>;
+
 interface Queued {
   rev: number;
   ev: WatchEvent;
 }
 
 interface Watcher {
-  filter: WatchFilter;
+  /** undefined: the watcher selects everything. */
+  filter: WatchFilter | undefined;
   cb: (ev: WatchEvent) => void;
+  /** Pending events are items[head..tail); a small array is kept for reuse, so a live event allocates nothing per watcher. */
   items: (Queued | undefined)[];
   head: number;
+  tail: number;
   stopped: boolean;
   label: string;
 }
+
+/** A drained queue longer than this (an initial list) is let go rather than kept for reuse. */
+const REUSE_MAX = 64;
 
 interface KindWatch {
   watchers: Set<Watcher>;
@@ -90,9 +98,11 @@ export class WatchHub {
         kw.floor = kw.history[drop - 1]!.rev;
         kw.history.splice(0, drop);
       }
+      // watchers that see the change alike share one (frozen) event: a fan-out to thousands allocates a few
+      const shared: Partial<Record<ChangeType, Queued>> = {};
       for (const w of kw.watchers) {
-        const ev = eventFor(w.filter, m);
-        if (ev) this.enqueue(w, m.rev, ev);
+        const type = eventType(w.filter, m);
+        if (type) this.enqueue(w, (shared[type] ??= queued(m, type)));
       }
     }
   }
@@ -109,24 +119,25 @@ export class WatchHub {
    */
   watch(table: KindTable, filter: WatchFilter, since: number | undefined, currentRev: number, cb: (ev: WatchEvent) => void): Watch {
     const kw = this.kind(table);
-    const w: Watcher = { filter, cb, items: [], head: 0, stopped: false, label: table.type.plural };
+    const everything = filter.namespace === undefined && !filter.labels?.length && !filter.fields?.length;
+    const w: Watcher = { filter: everything ? undefined : filter, cb, items: [], head: 0, tail: 0, stopped: false, label: table.type.plural };
     if (since === undefined) {
       table.scan(filter.namespace, (obj) => {
-        if (passes(filter, obj)) this.enqueue(w, currentRev, { type: 'ADDED', object: obj });
+        if (passes(filter, obj)) this.enqueue(w, { rev: currentRev, ev: { type: 'ADDED', object: obj } });
       });
       const bookmark: KObject = {
         apiVersion: preferredApiVersion(table.type),
         kind: table.type.kind,
         metadata: { resourceVersion: String(currentRev) },
       };
-      this.enqueue(w, currentRev, { type: 'BOOKMARK', object: Object.freeze(bookmark) });
+      this.enqueue(w, { rev: currentRev, ev: { type: 'BOOKMARK', object: Object.freeze(bookmark) } });
     } else {
       // k8s.io/apiserver cacher: "too old resource version: %d (%d)" with the oldest revision it can serve.
       if (since < kw.floor) throw new StoreError('Gone', `too old resource version: ${since} (${kw.floor})`);
       for (const m of kw.history) {
         if (m.rev <= since) continue;
-        const ev = eventFor(filter, m);
-        if (ev) this.enqueue(w, m.rev, ev);
+        const type = eventType(filter, m);
+        if (type) this.enqueue(w, queued(m, type));
       }
     }
     kw.watchers.add(w);
@@ -134,7 +145,7 @@ export class WatchHub {
       stop: () => {
         w.stopped = true;
         w.items = [];
-        w.head = 0;
+        w.head = w.tail = 0;
         kw.watchers.delete(w);
         this.dirty.delete(w);
       },
@@ -150,11 +161,11 @@ export class WatchHub {
     this.dirty.clear();
   }
 
-  private enqueue(w: Watcher, rev: number, ev: WatchEvent): void {
-    w.items.push({ rev, ev });
+  private enqueue(w: Watcher, q: Queued): void {
+    w.items[w.tail++] = q;
     if (!this.dirty.has(w)) {
       this.dirty.add(w);
-      if (rev <= this.released) this.schedule();
+      if (q.rev <= this.released) this.schedule();
     }
   }
 
@@ -170,7 +181,7 @@ export class WatchHub {
     // A snapshot: watchers that callbacks make dirty again are served in the next round.
     for (const w of [...this.dirty]) {
       // Only what was queued before this round; events caused by the callbacks wait for the next one.
-      const end = w.items.length;
+      const end = w.tail;
       while (!w.stopped && w.head < end) {
         const q = w.items[w.head]!;
         if (q.rev > this.released) break;
@@ -181,14 +192,14 @@ export class WatchHub {
           this.log(`store: a watch callback on ${w.label} threw: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      if (w.stopped || w.head >= w.items.length) {
-        w.items = [];
-        w.head = 0;
+      if (w.stopped || w.head >= w.tail) {
+        if (w.items.length > REUSE_MAX) w.items = [];
+        w.head = w.tail = 0;
         this.dirty.delete(w);
       }
     }
     for (const w of this.dirty) {
-      if (w.items[w.head] && w.items[w.head]!.rev <= this.released) {
+      if (w.head < w.tail && w.items[w.head]!.rev <= this.released) {
         this.schedule();
         break;
       }
@@ -197,13 +208,15 @@ export class WatchHub {
 }
 
 /** What one watcher sees of a change: like the apiserver's filtered watch, leaving the filter is a DELETED. */
-function eventFor(f: WatchFilter, m: Mutation): WatchEvent | undefined {
-  const was = m.prev !== undefined && passes(f, m.prev);
-  if (m.next === undefined) return was ? { type: 'DELETED', object: m.gone! } : undefined;
-  const is = passes(f, m.next);
-  if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: m.next };
-  if (!was) return undefined;
-  // k8s.io/apiserver cacheWatcher: the previous object, stamped with the event's resourceVersion.
-  m.gone ??= withResourceVersion(m.prev!, m.rev);
-  return { type: 'DELETED', object: m.gone };
+function eventType(f: WatchFilter | undefined, m: Mutation): ChangeType | undefined {
+  const was = m.prev !== undefined && (f === undefined || passes(f, m.prev));
+  if (m.next === undefined) return was ? 'DELETED' : undefined;
+  if (f === undefined || passes(f, m.next)) return was ? 'MODIFIED' : 'ADDED';
+  return was ? 'DELETED' : undefined;
+}
+
+function queued(m: Mutation, type: ChangeType): Queued {
+  // k8s.io/apiserver cacheWatcher: a watcher the object leaves gets the previous object, stamped with the event's resourceVersion.
+  if (type === 'DELETED') m.gone ??= withResourceVersion(m.prev!, m.rev);
+  return { rev: m.rev, ev: Object.freeze({ type, object: type === 'DELETED' ? m.gone! : m.next! }) };
 }

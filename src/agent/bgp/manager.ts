@@ -73,10 +73,13 @@ export class BGPManager implements Runnable {
   /** Per service, its EndpointSlices that have a usable endpoint on this node (only those: 1,000 nodes × 10,000 services stay small). */
   private readonly localSlices = new Map<string, Set<string>>();
   private readonly status: StatusWriter | undefined;
+  /** Read on every slice change in the cluster, so kept on the manager rather than one hop away. */
+  private readonly nodeName: string;
   private loggedProblems = new Set<string>();
   private stopped = false;
 
   constructor(private readonly o: BGPManagerOptions) {
+    this.nodeName = o.nodeName;
     this.queue = new WorkQueue(o.clock, { maxDelayMs: 30_000, onError: (k, err) => o.log(`bgp: reconcile ${k} failed: ${(err as Error).message}`) });
     this.nodeConfigs = new Informer(o.store, GK.CiliumBGPNodeConfig, { fieldSelector: `metadata.name=${o.nodeName}` });
     this.peerConfigs = new Informer(o.store, GK.CiliumBGPPeerConfig);
@@ -101,7 +104,7 @@ export class BGPManager implements Runnable {
       delete: (s) => this.serviceChanged(s),
       update: (a, b) => (specOrLabelsChanged(a, b) || !deepEqual(a.status, b.status) ? this.serviceChanged(b) : undefined),
     });
-    this.slices.on({ add: (s) => this.sliceChanged(s, true), delete: (s) => this.sliceChanged(s, false), update: (_a, b) => this.sliceChanged(b, true) });
+    this.slices.on({ add: (s) => this.sliceChanged(undefined, s), delete: (s) => this.sliceChanged(s, undefined), update: (a, b) => this.sliceChanged(a, b) });
     const informers: AnyInformer[] = [this.nodeConfigs, this.peerConfigs, this.adverts, this.nodes, this.services, this.slices, this.secrets];
     this.pools.on(onConfig, false);
     informers.push(this.pools);
@@ -136,25 +139,39 @@ export class BGPManager implements Runnable {
   }
 
   private nodeConfig(): CiliumBGPNodeConfig | undefined {
-    return this.nodeConfigs.getByName(undefined, this.o.nodeName);
+    return this.nodeConfigs.getByName(undefined, this.nodeName);
   }
 
   private serviceChanged(s: Service): void {
     if (this.instances.size > 0) this.queue.add(SVC + svcKey(s.metadata.namespace, s.metadata.name!));
   }
 
-  /** Tracks which slices have an endpoint here; only a flip of a Local-policy service's presence queues it. */
-  private sliceChanged(s: EndpointSlice, present: boolean): void {
-    const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
-    if (!name) return;
-    const key = svcKey(s.metadata.namespace, name);
+  /**
+   * Tracks which slices have an endpoint here. Every agent hears every slice change; one that neither
+   * had nor has an endpoint on this node (nearly all of them) is dismissed before any lookup.
+   */
+  private sliceChanged(old: EndpointSlice | undefined, cur: EndpointSlice | undefined): void {
+    const oldKey = this.localService(old);
+    const curKey = this.localService(cur);
+    // still local, still the same service's: no presence flips
+    if (oldKey === curKey) return;
+    if (oldKey !== undefined) this.setLocal(oldKey, old!.metadata.name!, false);
+    if (curKey !== undefined) this.setLocal(curKey, cur!.metadata.name!, true);
+  }
+
+  /** The service of a slice with a usable endpoint on this node. */
+  private localService(s: EndpointSlice | undefined): string | undefined {
+    return s && hasLocalEndpoint(s, this.nodeName) ? sliceService(s) : undefined;
+  }
+
+  /** Records whether one slice of a service is local; only a flip of a Local-policy service's presence queues it. */
+  private setLocal(key: string, slice: string, local: boolean): void {
     const before = this.localSlices.has(key);
-    const local = present && hasLocalEndpoint([s], this.o.nodeName);
     let set = this.localSlices.get(key);
     if (local) {
       if (!set) this.localSlices.set(key, (set = new Set()));
-      set.add(s.metadata.name!);
-    } else if (set?.delete(s.metadata.name!) && set.size === 0) this.localSlices.delete(key);
+      set.add(slice);
+    } else if (set?.delete(slice) && set.size === 0) this.localSlices.delete(key);
     if (before === this.localSlices.has(key) || this.instances.size === 0) return;
     const svc = this.services.get(key);
     if (svc && endpointSensitive(svc)) this.queue.add(SVC + key);
@@ -179,7 +196,7 @@ export class BGPManager implements Runnable {
 
   private async reconcileConfig(): Promise<void> {
     const nc = this.nodeConfig();
-    const cn = this.nodes.getByName(undefined, this.o.nodeName);
+    const cn = this.nodes.getByName(undefined, this.nodeName);
     const { instances: desired, problems } = desiredInstances({
       nodeConfig: nc,
       ciliumNode: cn,
@@ -221,7 +238,7 @@ export class BGPManager implements Runnable {
     this.report(nc, desired, problems);
     if (!this.o.statusReport && nc?.status && Object.keys(nc.status).length > 0) {
       // reporting off: empty the status once; nothing is written afterwards
-      await writeStatus(this.o.store, this.o.nodeName, nc.status, {});
+      await writeStatus(this.o.store, this.nodeName, nc.status, {});
     }
   }
 
@@ -229,7 +246,7 @@ export class BGPManager implements Runnable {
     const inst: BGPInstance = new BGPInstance(d, {
       clock: this.o.clock,
       transport: this.o.transport,
-      hostname: this.o.nodeName,
+      hostname: this.nodeName,
       log: this.o.log,
       onPeerState: (peer, from, to) => {
         this.o.log(`bgp: instance ${d.name}: peer ${peer} ${from} -> ${to}`);
@@ -296,6 +313,12 @@ export class BGPManager implements Runnable {
     const configured = nc?.spec?.bgpInstances?.find((i) => i.name === inst.config.name)?.peers ?? [];
     this.status.setInstance(instanceStatus(inst, configured, this.o.clock.now()));
   }
+}
+
+/** The key of the service a slice belongs to, if it names one. */
+function sliceService(s: EndpointSlice): string | undefined {
+  const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
+  return name ? svcKey(s.metadata.namespace, name) : undefined;
 }
 
 /** Changes other than status and bookkeeping (resourceVersion, managedFields). */

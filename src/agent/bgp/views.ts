@@ -8,7 +8,7 @@ import type { FamilyKey } from '../../bgp/wire/constants.ts';
 import type { SessionState } from '../../bgp/fsm/session.ts';
 import { ipv6FromBytes } from '../../bgp/wire/prefix.ts';
 import { formatIP, formatIPv4Number } from '../../netaddr/ip.ts';
-import type { BgpFamily, BgpPath, BgpPathAttr, BgpPeer, BgpPeerFamily, BgpRoute, BgpRoutePolicy, BgpRoutePolicyStatement } from '../../model/bgp.ts';
+import type { BgpPath, BgpPathAttr, BgpPeer, BgpRoute, BgpRoutePolicy, BgpRoutePolicyStatement } from '../../model/bgp.ts';
 import type { BGPInstance } from './instance.ts';
 import type { Afi } from './policy.ts';
 

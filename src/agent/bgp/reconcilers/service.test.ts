@@ -88,11 +88,11 @@ describe('service advertisements', () => {
 
   it('counts only ready or serving, non-terminating endpoints on this node', () => {
     const s = endpointSlice('echo', ['n1', 'n2']);
-    assert.equal(hasLocalEndpoint([s], 'n1'), true);
-    assert.equal(hasLocalEndpoint([s], 'n3'), false);
+    assert.equal(hasLocalEndpoint(s, 'n1'), true);
+    assert.equal(hasLocalEndpoint(s, 'n3'), false);
     s.endpoints[0]!.conditions = { ready: false, serving: true, terminating: true };
-    assert.equal(hasLocalEndpoint([s], 'n1'), false);
+    assert.equal(hasLocalEndpoint(s, 'n1'), false);
     s.endpoints[0]!.conditions = { ready: false, serving: false };
-    assert.equal(hasLocalEndpoint([s], 'n1'), false);
+    assert.equal(hasLocalEndpoint(s, 'n1'), false);
   });
 });

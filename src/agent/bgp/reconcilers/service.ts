@@ -18,17 +18,15 @@ export function serviceSelectorLabels(svc: Service): Record<string, string> {
   return { ...(svc.metadata.labels ?? {}), 'io.kubernetes.service.name': svc.metadata.name!, 'io.kubernetes.service.namespace': svc.metadata.namespace ?? 'default' };
 }
 
-/** Whether `node` has an endpoint of the service that may receive traffic: ready (or serving) and not terminating. */
-export function hasLocalEndpoint(slices: readonly EndpointSlice[], node: string): boolean {
-  for (const s of slices) {
-    for (const e of s.endpoints ?? []) {
-      if (e.nodeName !== node) continue;
-      const c = e.conditions ?? {};
-      if (c.terminating === true) continue;
-      // not-ready endpoints count only while still serving
-      if (c.ready === false && c.serving !== true) continue;
-      return true;
-    }
+/** Whether a slice has an endpoint on `node` that may receive traffic: ready (or serving) and not terminating. */
+export function hasLocalEndpoint(slice: EndpointSlice, node: string): boolean {
+  for (const e of slice.endpoints ?? []) {
+    if (e.nodeName !== node) continue;
+    const c = e.conditions;
+    if (c?.terminating === true) continue;
+    // not-ready endpoints count only while still serving
+    if (c?.ready === false && c.serving !== true) continue;
+    return true;
   }
   return false;
 }
