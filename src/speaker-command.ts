@@ -25,13 +25,14 @@ export async function bgpSpeaker(argv: string[], err: (line: string) => void): P
     err(`--port must be a number, not "${port}"`);
     return 1;
   }
+  const clock = new RealClock();
   try {
     const running = await runSpeaker({
       configFile,
       ...(option(argv, 'listen') !== undefined ? { listen: option(argv, 'listen')! } : {}),
       ...(port !== undefined ? { port: Number(port) } : {}),
       ...(option(argv, 'control') !== undefined ? { control: option(argv, 'control')! } : {}),
-      clock: new RealClock(),
+      clock,
       ...(argv.includes('--log') ? { log: err } : {}),
     });
     err(`speaker: running, control ${running.control}`);
@@ -40,6 +41,7 @@ export async function bgpSpeaker(argv: string[], err: (line: string) => void): P
       process.once('SIGTERM', () => resolve());
     });
     await running.close('shutting down');
+    clock.stop(); // timers of closed sessions must not hold the process
     return 0;
   } catch (e) {
     err(e instanceof FrrConfigError ? e.message : `speaker: ${(e as Error).message}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VirtualClock } from './clock.ts';
+import { RealClock, VirtualClock } from './clock.ts';
 import { K8S_NAME_ALPHABET, Rng } from './rng.ts';
 import { WorkQueue } from './workqueue.ts';
 
@@ -111,4 +111,18 @@ test('adding a key that waits out a retry processes it now and drops the pending
   assert.equal(q.isIdle(), true);
   await clock.advance(5000);
   assert.equal(calls, 2, 'the superseded retry does not fire');
+});
+
+test('a stopped real clock cancels what is pending and arms nothing more', async () => {
+  const clock = new RealClock();
+  const fired: string[] = [];
+  clock.setTimeout(() => fired.push('timeout'), 5);
+  clock.setInterval(() => fired.push('interval'), 5);
+  clock.setTimeout(() => fired.push('cancelled'), 5).cancel();
+  assert.equal(clock.pendingTimers, 2);
+  clock.stop();
+  clock.setTimeout(() => fired.push('after stop'), 0);
+  assert.equal(clock.pendingTimers, 0);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(fired, []);
 });

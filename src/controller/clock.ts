@@ -16,19 +16,47 @@ export interface Clock {
 
 export class RealClock implements Clock {
   readonly virtual = false;
+  /** Timers not yet fired or cancelled, so stop() can end them all (a stopped lab must let the process exit). */
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
   now(): number {
     return Date.now();
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
+    if (this.stopped) return { cancel: () => {} };
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    return this.track(t, clearTimeout);
   }
   setInterval(fn: () => void, ms: number): TimerHandle {
-    const t = setInterval(fn, Math.max(1, ms));
-    return { cancel: () => clearInterval(t) };
+    if (this.stopped) return { cancel: () => {} };
+    return this.track(setInterval(fn, Math.max(1, ms)), clearInterval);
   }
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+  /** How many timers are waiting to fire. */
+  get pendingTimers(): number {
+    return this.pending.size;
+  }
+  /** Cancels every pending timer; later ones are never armed (sleeps on a stopped clock never end). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+
+  private track(t: NodeJS.Timeout, clear: (t: NodeJS.Timeout) => void): TimerHandle {
+    this.pending.add(t);
+    return {
+      cancel: () => {
+        this.pending.delete(t);
+        clear(t);
+      },
+    };
   }
 }
 

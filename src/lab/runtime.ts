@@ -373,6 +373,8 @@ export class Lab {
     for (const r of [...this.runnables].reverse()) r.stop();
     this.ciliumPods?.stop();
     await this.store.close();
+    // what is still armed (neighbour aging, leases, BGP timers) would keep the process alive
+    if (this.clock instanceof RealClock) this.clock.stop();
   }
 
   /** Applies objects through the same admission path a client would use. */
