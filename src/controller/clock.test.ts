@@ -126,3 +126,17 @@ test('a stopped real clock cancels what is pending and arms nothing more', async
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.deepEqual(fired, []);
 });
+
+test('a handler that throws synchronously for 20,000 keys fails each of them without overflowing the stack', async () => {
+  const clock = new VirtualClock();
+  const errors: string[] = [];
+  const q = new WorkQueue(clock, { onError: (k) => errors.push(k) });
+  for (let i = 0; i < 20_000; i++) q.add(`k${i}`);
+  q.run(() => {
+    throw new Error('no');
+  });
+  for (let turn = 0; turn < 100 && errors.length < 20_000; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(errors.length, 20_000);
+  assert.equal(q.retries, 20_000, 'every key waits out its backoff');
+  q.stop();
+});

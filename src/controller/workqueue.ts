@@ -164,7 +164,8 @@ export class WorkQueue {
       this.processing.delete(key);
       this.running--;
       if (this.dirty.delete(key)) this.add(key);
-      this.pump();
+      // not pump(): a handler that throws before awaiting anything would recurse once per queued key
+      this.schedulePump();
       if (this.isIdle() && this.idleListeners.length > 0) {
         const listeners = this.idleListeners;
         this.idleListeners = [];
