@@ -5,11 +5,13 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Composer, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument, type Tags } from 'yaml';
+import { Composer, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument } from 'yaml';
 import type { InputError } from './errors.ts';
 import { resourceTypeForManifest } from './kinds.ts';
 import { groupOf, type KObject } from './object.ts';
 import { type Range, yamlChunks } from './yaml-chunks.ts';
+import { parseBlockDocument } from './yaml-fast.ts';
+import { PARSE_OPTIONS } from './yaml-schema.ts';
 
 export interface ManifestDoc {
   object: KObject;
@@ -28,16 +30,6 @@ export interface ParsedManifests {
 
 type YamlDoc = Document.Parsed;
 type Path = readonly (string | number)[];
-
-// YAML 1.1 scalars like Kubernetes' decoder, except that timestamps and binaries stay strings
-// (go-yaml v2 hands interface{} targets the original text for both).
-const PARSE_OPTIONS = {
-  version: '1.1' as const,
-  uniqueKeys: true,
-  prettyErrors: false,
-  customTags: (tags: Tags): Tags =>
-    tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.tag !== 'tag:yaml.org,2002:binary')),
-};
 
 function resolveNode(node: unknown, doc: YamlDoc): Node | undefined {
   if (isAlias(node)) return (node.resolve(doc) as Node | undefined) ?? undefined;
@@ -131,7 +123,11 @@ class Collector {
       this.error(base + (root.range?.[0] ?? 0), (err as Error).message);
       return [];
     }
-    const start = base + (root.range?.[0] ?? 0);
+    return this.objectsOfValue(value, base + (root.range?.[0] ?? 0), (path) => this.line(base + offsetOf(root, doc, path)));
+  }
+
+  /** The objects of a document's value, its root node at offset `start`; `lineAt` gives a field's line. */
+  objectsOfValue(value: unknown, start: number, lineAt: (path: Path) => number): Entry[] {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.error(start, `error validating data: expected an object, found ${typeName(value)}`);
       return [];
@@ -142,7 +138,6 @@ class Collector {
       this.error(start, `error validating data: ${missing.length === 1 ? missing[0] : `[${missing.join(', ')}]`}`);
       return [];
     }
-    const lineAt = (path: Path) => this.line(base + offsetOf(root, doc, path));
     if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))) {
       const out: Entry[] = [];
       const list = Array.isArray(obj.items) ? obj.items : [];
@@ -162,7 +157,7 @@ class Collector {
       });
       return out;
     }
-    return [{ object: withMetadata(obj), line: lineAt([]), prefix: [] }];
+    return [{ object: withMetadata(obj), line: this.line(start), prefix: [] }];
   }
 
   /** Adds a document's objects to `docs`, each finding its fields' lines in the document's nodes. */
@@ -192,21 +187,27 @@ export interface ChunkDoc {
 }
 
 /**
- * Parses chunks [from, to) of a YAML text (see yaml-chunks.ts). `failed` when anything in them is
- * wrong: the whole stream is then parsed again to report it as the stream gives it.
+ * Parses chunks [from, to) of a YAML text (see yaml-chunks.ts): in the block subset yaml-fast.ts
+ * reads, or else with the yaml package. `failed` when anything in them is wrong: the whole stream
+ * is then parsed again to report it as the stream gives it.
  */
 export function parseChunks(text: string, source: string, lines: LineCounter, chunks: readonly Range[], from: number, to: number): { docs: ChunkDoc[]; failed: boolean } {
-  const base = chunks[from]![0];
   const c = new Collector(source, lines);
+  const at = new ChunkLines(text, lines, chunks);
   const docs: ChunkDoc[] = [];
-  let chunk = from;
-  let index = 0;
-  for (const doc of composeAll(text.slice(base, chunks[to - 1]![1]))) {
-    const at = base + doc.range[0];
-    for (; chunk + 1 < to && chunks[chunk + 1]![0] <= at; chunk++) index = 0;
-    for (const e of c.objectsOf(doc, base)) docs.push({ object: e.object, line: e.line, chunk, index, prefix: e.prefix });
+  for (let chunk = from; chunk < to; chunk++) {
+    const [start, end] = chunks[chunk]!;
+    const fast = parseBlockDocument(text, start, end);
+    if (fast) {
+      for (const e of c.objectsOfValue(fast.value, fast.start, (path) => at.lineIn(chunk, 0, path))) docs.push({ object: e.object, line: e.line, chunk, index: 0, prefix: e.prefix });
+    } else {
+      let index = 0;
+      for (const doc of composeAll(text.slice(start, end))) {
+        for (const e of c.objectsOf(doc, start)) docs.push({ object: e.object, line: e.line, chunk, index, prefix: e.prefix });
+        index++;
+      }
+    }
     if (c.errors.length > 0) return { docs: [], failed: true };
-    index++;
   }
   return { docs, failed: false };
 }
@@ -221,16 +222,17 @@ export class ChunkLines {
     private readonly chunks: readonly Range[],
   ) {}
 
-  lineOf(d: ChunkDoc, path: Path): number {
-    const [start, end] = this.chunks[d.chunk]!;
-    let docs = this.parsed.get(d.chunk);
-    if (!docs) this.parsed.set(d.chunk, (docs = [...composeAll(this.text.slice(start, end))]));
-    const doc = docs[d.index]!;
-    return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, [...d.prefix, ...path])).line;
+  /** The line of `path` in the `index`th document of chunk `chunk`. */
+  lineIn(chunk: number, index: number, path: Path): number {
+    const [start, end] = this.chunks[chunk]!;
+    let docs = this.parsed.get(chunk);
+    if (!docs) this.parsed.set(chunk, (docs = [...composeAll(this.text.slice(start, end))]));
+    const doc = docs[index]!;
+    return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, path)).line;
   }
 
   manifestDoc(d: ChunkDoc, source: string): ManifestDoc {
-    return { object: d.object, source, line: d.line, lineOf: (path) => this.lineOf(d, path) };
+    return { object: d.object, source, line: d.line, lineOf: (path) => this.lineIn(d.chunk, d.index, [...d.prefix, ...path]) };
   }
 }
 
