@@ -1,15 +1,14 @@
 // npm run bench -- manifest-parse
 // The client side of `cilia apply -f` on 10,000 Services: parsing and checking the YAML in this
-// process (one thread; and as apply does it, with worker threads for large texts), and a whole CLI
-// process (the bundle) up to the point where it would send them: the server it names is not there.
+// process, and a whole CLI process (the bundle) up to the point where it would send them: the
+// server it names is not there.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkManifests } from '../src/k8s/check.ts';
+import { loadCheckedManifests } from '../src/k8s/check.ts';
 import { parseManifests } from '../src/k8s/manifest.ts';
-import { parseAndCheck } from '../src/k8s/manifest-threads.ts';
 import { serviceManifest, servicesYaml } from './lib/services.ts';
 
 const RUNS = 7;
@@ -32,14 +31,13 @@ async function median(run: () => unknown): Promise<string> {
 }
 
 const text = servicesYaml(Array.from({ length: 10_000 }, (_, i) => serviceManifest(i)));
-row('parse, one thread (parseManifests)', await median(() => parseManifests(text, 'services.yaml')));
-row('parse + check, one thread', await median(() => checkManifests(parseManifests(text, 'services.yaml').docs, undefined)));
-row('parse + check as apply does (parseAndCheck)', await median(() => parseAndCheck(text, 'services.yaml', undefined)));
-
-if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('bundle build failed');
 const dir = mkdtempSync(join(tmpdir(), 'cilia-bench-'));
 const file = join(dir, 'services.yaml');
 writeFileSync(file, text);
+row('parse (parseManifests)', await median(() => parseManifests(text, 'services.yaml')));
+row('read, parse and check as apply does (loadCheckedManifests)', await median(() => loadCheckedManifests([file])));
+
+if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('bundle build failed');
 row(
   '`cilia apply -f` CLI process until it connects (bundle)',
   await median(() => {

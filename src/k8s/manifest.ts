@@ -170,50 +170,15 @@ class Collector {
 }
 
 /** A LineCounter for a whole text, without parsing it. */
-export function lineCounterOf(text: string): LineCounter {
+function lineCounterOf(text: string): LineCounter {
   const lines = new LineCounter();
   lines.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
   return lines;
 }
 
-/** An object of a chunked parse as plain data (what a worker thread can hand back): its chunk, and which document in it. */
-export interface ChunkDoc {
-  object: KObject;
-  line: number;
-  chunk: number;
-  index: number;
-  prefix: Path;
-}
-
-/**
- * Parses chunks [from, to) of a YAML text (see yaml-chunks.ts): in the block subset yaml-fast.ts
- * reads, or else with the yaml package. `failed` when anything in them is wrong: the whole stream
- * is then parsed again to report it as the stream gives it.
- */
-export function parseChunks(text: string, source: string, lines: LineCounter, chunks: readonly Range[], from: number, to: number): { docs: ChunkDoc[]; failed: boolean } {
-  const c = new Collector(source, lines);
-  const at = new ChunkLines(text, lines, chunks);
-  const docs: ChunkDoc[] = [];
-  for (let chunk = from; chunk < to; chunk++) {
-    const [start, end] = chunks[chunk]!;
-    const fast = parseBlockDocument(text, start, end);
-    if (fast) {
-      for (const e of c.objectsOfValue(fast.value, fast.start, (path) => at.lineIn(chunk, 0, path))) docs.push({ object: e.object, line: e.line, chunk, index: 0, prefix: e.prefix });
-    } else {
-      let index = 0;
-      for (const doc of composeAll(text.slice(start, end))) {
-        for (const e of c.objectsOf(doc, start)) docs.push({ object: e.object, line: e.line, chunk, index, prefix: e.prefix });
-        index++;
-      }
-    }
-    if (c.errors.length > 0) return { docs: [], failed: true };
-  }
-  return { docs, failed: false };
-}
-
 /** Field lines of chunked documents: their chunk is parsed again when asked (rarely: for an error). */
-export class ChunkLines {
+class ChunkLines {
   private readonly parsed = new Map<number, YamlDoc[]>();
 
   constructor(
@@ -230,10 +195,33 @@ export class ChunkLines {
     const doc = docs[index]!;
     return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, path)).line;
   }
+}
 
-  manifestDoc(d: ChunkDoc, source: string): ManifestDoc {
-    return { object: d.object, source, line: d.line, lineOf: (path) => this.lineIn(d.chunk, d.index, [...d.prefix, ...path]) };
+/**
+ * Parses a YAML text chunk by chunk (see yaml-chunks.ts): in the block subset yaml-fast.ts reads,
+ * or else with the yaml package; documents drop their nodes once converted. Undefined when
+ * anything is wrong: the whole stream is then parsed again to report it as the stream gives it.
+ */
+export function parseChunks(text: string, source: string, chunks: readonly Range[]): ManifestDoc[] | undefined {
+  const lines = lineCounterOf(text);
+  const c = new Collector(source, lines);
+  const at = new ChunkLines(text, lines, chunks);
+  const docs: ManifestDoc[] = [];
+  const add = (entries: Entry[], chunk: number, index: number) => {
+    for (const e of entries) docs.push({ object: e.object, source, line: e.line, lineOf: (path) => at.lineIn(chunk, index, [...e.prefix, ...path]) });
+  };
+  for (let chunk = 0; chunk < chunks.length; chunk++) {
+    const [start, end] = chunks[chunk]!;
+    const fast = parseBlockDocument(text, start, end);
+    if (fast) {
+      add(c.objectsOfValue(fast.value, fast.start, (path) => at.lineIn(chunk, 0, path)), chunk, 0);
+    } else {
+      let index = 0;
+      for (const doc of composeAll(text.slice(start, end))) add(c.objectsOf(doc, start), chunk, index++);
+    }
+    if (c.errors.length > 0) return undefined;
   }
+  return docs;
 }
 
 /** Splits a JSON stream (`{...}{...}` or one per line) into the offsets of its top-level values. */
@@ -271,7 +259,7 @@ function splitJSONStream(text: string): { start: number; end: number }[] {
   return out;
 }
 
-export function isJSONText(text: string): boolean {
+function isJSONText(text: string): boolean {
   return /\S/.exec(text)?.[0] === '{';
 }
 
@@ -292,15 +280,10 @@ export function parseManifests(text: string, source: string): ParsedManifests {
     for (const { start, end } of splitJSONStream(text)) c.addDocument(parseDocument(text.slice(start, end), PARSE_OPTIONS), start, docs);
     return { docs, errors: c.errors };
   }
-  // Valid YAML is parsed chunk by chunk, and documents drop their nodes once converted; the
-  // stream as a whole reports what is wrong.
+  // Valid YAML is parsed chunk by chunk; the stream as a whole reports what is wrong.
   const chunks = yamlChunks(text);
-  if (chunks) {
-    const lines = lineCounterOf(text);
-    const { docs, failed } = parseChunks(text, source, lines, chunks, 0, chunks.length);
-    const at = new ChunkLines(text, lines, chunks);
-    if (!failed) return { docs: docs.map((d) => at.manifestDoc(d, source)), errors: [] };
-  }
+  const docs = chunks && parseChunks(text, source, chunks);
+  if (docs) return { docs, errors: [] };
   return parseYamlStream(text, source);
 }
 
