@@ -270,8 +270,7 @@ class BlockReader {
     const { text, eol } = this;
     let out = '';
     for (let from = this.col + 1; ; ) {
-      const quote = text.indexOf("'", from);
-      if (quote < 0 || quote >= eol) bail(); // it goes on over the next line
+      const quote = this.closingQuote(SQUOTE, from);
       out += text.slice(from, quote);
       if (quote + 1 === eol || text.charCodeAt(quote + 1) !== SQUOTE) {
         this.col = quote + 1;
@@ -284,14 +283,19 @@ class BlockReader {
 
   /** A double-quoted scalar on one line without escapes (YAML 1.2 §7.3.1). */
   private doubleQuoted(): string {
-    const { text } = this;
     const from = this.col + 1;
-    const quote = text.indexOf('"', from);
-    if (quote < 0 || quote >= this.eol) bail(); // it goes on over the next line
-    const value = text.slice(from, quote);
+    const quote = this.closingQuote(DQUOTE, from);
+    const value = this.text.slice(from, quote);
     if (value.includes('\\')) bail();
     this.col = quote + 1;
     return value;
+  }
+
+  /** The next `quote` on this line, from `from`. */
+  private closingQuote(quote: number, from: number): number {
+    const { text, eol } = this;
+    for (let p = from; p < eol; p++) if (text.charCodeAt(p) === quote) return p;
+    return bail(); // the scalar goes on over the next line
   }
 }
 
