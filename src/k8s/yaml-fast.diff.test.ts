@@ -144,7 +144,7 @@ test('differential: random texts the fast parser accepts read the same with the 
     accepted += r.accepted;
   }
   // The grammar must exercise both sides: pieces taken, and pieces left to the yaml package.
-  assert.ok(accepted > pieces * 0.3 && accepted < pieces * 0.8, `${accepted} of ${pieces} pieces accepted`);
+  assert.ok(accepted > pieces * 0.2 && accepted < pieces * 0.8, `${accepted} of ${pieces} pieces accepted`);
 });
 
 function yamlFiles(dir: string): string[] {
