@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { ApiClient, InProcessTransport } from '../src/api/client.ts';
 import { ApiServer } from '../src/api/server.ts';
 import type { KObject } from '../src/k8s/object.ts';
 import { Lab } from '../src/lab/runtime.ts';
 import { loadTopology } from '../src/lab/topology.ts';
+import { serviceManifest, servicesYaml } from './lib/services.ts';
 
 function mb(n: number): string {
   return `${(n / 1e6).toFixed(0)} MB`;
@@ -71,21 +71,13 @@ const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/stat
 row('`npm start` (bundle, real time): lab up as reported', `${upLine} ms`, '< 300 ms');
 row('`npm start` process RSS once the lab is up', mb(rssKb * 1024), '< 100 MB');
 
-function serviceManifest(i: number): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: `svc-${i}`, namespace: 'default', labels: { bench: 'true' } },
-    spec: { selector: { app: 'webpod' }, ports: [{ port: 8000 + (i % 1000), targetPort: 80 }] },
-  };
-}
 const services = Array.from({ length: 10_000 }, (_, i) => serviceManifest(i));
 
 // As a user does it: `cilia apply -f` (a YAML file, a second process) against the running lab,
 // then any debug view, which answers once the controllers have settled.
 const dir = mkdtempSync(join(tmpdir(), 'cilia-bench-'));
 const file = join(dir, 'services.yaml');
-writeFileSync(file, services.map((s) => stringify(s)).join('---\n'));
+writeFileSync(file, servicesYaml(services));
 let t0 = performance.now();
 const apply = spawnSync(process.execPath, ['bin/cilia.mjs', '-s', server, 'apply', '-f', file], { encoding: 'utf8' });
 if (apply.status !== 0) throw new Error(`cilia apply failed: ${apply.stderr}`);

@@ -8,10 +8,8 @@ import { build } from 'esbuild';
 const root = new URL('..', import.meta.url).pathname;
 try {
   await build({
-    // manifest-worker: the worker threads that parse large manifests (src/k8s/manifest-threads.ts)
-    entryPoints: { cilia: `${root}src/main.ts`, 'manifest-worker': `${root}src/k8s/manifest-worker.ts` },
-    outdir: `${root}dist`,
-    outExtension: { '.js': '.mjs' },
+    entryPoints: [`${root}src/main.ts`],
+    outfile: `${root}dist/cilia.mjs`,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -4,7 +4,7 @@
 
 import { formatInputError } from '../k8s/errors.ts';
 import { resourceTypeForManifest } from '../k8s/kinds.ts';
-import { loadCheckedManifests } from '../k8s/manifest-threads.ts';
+import { loadCheckedManifests } from '../k8s/check.ts';
 import type { KObject } from '../k8s/object.ts';
 
 export interface LoadedManifests {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkManifests, locateError, parseFieldPath } from './check.ts';
+import { checkManifests, loadCheckedManifests, locateError, parseFieldPath } from './check.ts';
 import { formatInputError } from './errors.ts';
-import { parseManifests } from './manifest.ts';
+import { parseManifests, parseYamlStream } from './manifest.ts';
 import { StoreError } from '../store/types.ts';
 
 const TESTDATA = new URL('./testdata/seeds/', import.meta.url);
@@ -79,4 +82,26 @@ test('namespaced objects take the given namespace; errors that came over the wir
   assert.deepEqual(locateError(docs[0]!, new StoreError('NotFound', 'namespaces "demo" not found')).map(formatInputError), ['cm.yaml:1: ConfigMap/c: namespaces "demo" not found']);
   assert.deepEqual(parseFieldPath('spec.ports[0].port'), ['spec', 'ports', 0, 'port']);
   assert.deepEqual(parseFieldPath('metadata.annotations[lbipam.cilium.io/ips]'), ['metadata', 'annotations', 'lbipam.cilium.io/ips']);
+});
+
+const service = (i: number, port: number | string = 80) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\nspec:\n  ports:\n  - port: ${port}\n`;
+const stream = (n: number, bad: (i: number) => string | undefined) => Array.from({ length: n }, (_, i) => bad(i) ?? service(i)).join('---\n');
+
+test('a long stream parsed chunk by chunk: admission problems at the lines the one-stream parse gives, in document order', () => {
+  const text = stream(300, (i) => (i % 97 === 5 ? service(i, '"http"') : undefined));
+  const errors = checkManifests(parseManifests(text, 'many.yaml').docs).map(formatInputError);
+  assert.deepEqual(errors, checkManifests(parseYamlStream(text, 'many.yaml').docs).map(formatInputError));
+  assert.equal(errors.length, 4);
+  assert.match(errors[0]!, /^many\.yaml:47: Service\/svc-5: spec\.ports\[0\]\.port: /);
+});
+
+test('admission problems are the errors only when parsing and duplicates found none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cilia-check-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'a.yaml'), stream(2, (i) => (i === 1 ? service(1, '"x"') : undefined)));
+  await writeFile(join(dir, 'b.yaml'), service(0));
+  const checked = await loadCheckedManifests([join(dir, 'a.yaml')]);
+  assert.deepEqual(checked.errors.map((e) => e.line), [15]);
+  const dup = await loadCheckedManifests([join(dir, 'a.yaml'), join(dir, 'b.yaml')]);
+  assert.deepEqual(dup.errors.map(formatInputError), [`${join(dir, 'b.yaml')}:1: Service/svc-0: duplicate object in this apply, also defined at ${join(dir, 'a.yaml')}:1`]);
 });

@@ -4,7 +4,7 @@
 import { admit } from './admission.ts';
 import { AdmissionError, type FieldError, type FieldPath, type InputError, plainPath } from './errors.ts';
 import { resourceTypeForManifest } from './kinds.ts';
-import type { ManifestDoc } from './manifest.ts';
+import { findDuplicates, type LoadOptions, type ManifestDoc, type ParsedManifests, parseManifests, readManifestSources } from './manifest.ts';
 import { deepClone } from './meta.ts';
 
 /** Reads a formatted field path back (`spec.ports[0].port`, `data[tls.crt]`) into keys and indices. */
@@ -64,4 +64,20 @@ export function checkManifests(docs: readonly ManifestDoc[], namespace = 'defaul
     }
   }
   return errors;
+}
+
+/**
+ * Reads and parses everything `-f` names and reports duplicates across all of it; when all that
+ * is fine, the errors are the objects' admission problems (checkManifests), each at its line.
+ */
+export async function loadCheckedManifests(paths: readonly string[], opts: LoadOptions = {}): Promise<ParsedManifests> {
+  const { sources, errors } = await readManifestSources(paths, opts);
+  const docs: ManifestDoc[] = [];
+  for (const s of sources) {
+    const parsed = parseManifests(s.text, s.name);
+    docs.push(...parsed.docs);
+    errors.push(...parsed.errors);
+  }
+  errors.push(...findDuplicates(docs, opts.namespace));
+  return { docs, errors: errors.length > 0 ? errors : checkManifests(docs, opts.namespace) };
 }

@@ -1,7 +1,7 @@
 // The resource model's public surface. Modules may also be imported directly.
 
 export { type AdmitOp, admit, resolveType } from './admission.ts';
-export { checkManifests, locateError, parseFieldPath } from './check.ts';
+export { checkManifests, loadCheckedManifests, locateError, parseFieldPath } from './check.ts';
 export { applyDefaults, defaultPullPolicy } from './defaults.ts';
 export {
   AdmissionError,
@@ -27,7 +27,6 @@ export {
   type ReadOptions,
   readManifestSources,
 } from './manifest.ts';
-export { loadCheckedManifests, parseAndCheck } from './manifest-threads.ts';
 export {
   type ConditionLike,
   controllerOf,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { loadCheckedManifests } from './check.ts';
 import { formatInputError } from './errors.ts';
-import { findDuplicates, parseManifests, readManifestSources } from './manifest.ts';
-import { loadCheckedManifests } from './manifest-threads.ts';
+import { findDuplicates, parseManifests, parseYamlStream, readManifestSources } from './manifest.ts';
 
 const POOL_AND_SVC = `# comment
 apiVersion: "cilium.io/v2"
@@ -63,6 +63,17 @@ test('syntax errors: file:line and the parser message; other documents still par
   const indent = parseManifests('apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n   bad: x\n', 'indent.yaml');
   assert.equal(indent.docs.length, 0);
   assert.match(formatInputError(indent.errors[0]!), /^indent\.yaml:\d+: /);
+});
+
+test('a syntax error anywhere in a long stream is reported as the one-stream parse reports it', () => {
+  const service = (i: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\nspec:\n  ports:\n  - port: 80\n`;
+  const text = Array.from({ length: 300 }, (_, i) => (i === 250 ? 'a: 1\na: 2\n' : service(i))).join('---\n');
+  const parsed = parseManifests(text, 'many.yaml');
+  assert.deepEqual(parsed.errors.map(formatInputError), ['many.yaml:2002: Map keys must be unique']);
+  const whole = parseYamlStream(text, 'many.yaml');
+  assert.deepEqual(parsed.errors, whole.errors);
+  assert.deepEqual(parsed.docs.map((d) => [d.object, d.line]), whole.docs.map((d) => [d.object, d.line]));
+  assert.equal(parsed.docs.length, 299);
 });
 
 test('documents that are not objects or lack apiVersion/kind are reported with their line', () => {

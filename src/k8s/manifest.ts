@@ -5,11 +5,13 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Composer, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument, type Tags } from 'yaml';
+import { Composer, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, Parser, parseDocument } from 'yaml';
 import type { InputError } from './errors.ts';
 import { resourceTypeForManifest } from './kinds.ts';
 import { groupOf, type KObject } from './object.ts';
 import { type Range, yamlChunks } from './yaml-chunks.ts';
+import { parseBlockDocument } from './yaml-fast.ts';
+import { PARSE_OPTIONS } from './yaml-schema.ts';
 
 export interface ManifestDoc {
   object: KObject;
@@ -28,16 +30,6 @@ export interface ParsedManifests {
 
 type YamlDoc = Document.Parsed;
 type Path = readonly (string | number)[];
-
-// YAML 1.1 scalars like Kubernetes' decoder, except that timestamps and binaries stay strings
-// (go-yaml v2 hands interface{} targets the original text for both).
-const PARSE_OPTIONS = {
-  version: '1.1' as const,
-  uniqueKeys: true,
-  prettyErrors: false,
-  customTags: (tags: Tags): Tags =>
-    tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.tag !== 'tag:yaml.org,2002:binary')),
-};
 
 function resolveNode(node: unknown, doc: YamlDoc): Node | undefined {
   if (isAlias(node)) return (node.resolve(doc) as Node | undefined) ?? undefined;
@@ -131,7 +123,11 @@ class Collector {
       this.error(base + (root.range?.[0] ?? 0), (err as Error).message);
       return [];
     }
-    const start = base + (root.range?.[0] ?? 0);
+    return this.objectsOfValue(value, base + (root.range?.[0] ?? 0), (path) => this.line(base + offsetOf(root, doc, path)));
+  }
+
+  /** The objects of a document's value, its root node at offset `start`; `lineAt` gives a field's line. */
+  objectsOfValue(value: unknown, start: number, lineAt: (path: Path) => number): Entry[] {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.error(start, `error validating data: expected an object, found ${typeName(value)}`);
       return [];
@@ -142,7 +138,6 @@ class Collector {
       this.error(start, `error validating data: ${missing.length === 1 ? missing[0] : `[${missing.join(', ')}]`}`);
       return [];
     }
-    const lineAt = (path: Path) => this.line(base + offsetOf(root, doc, path));
     if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))) {
       const out: Entry[] = [];
       const list = Array.isArray(obj.items) ? obj.items : [];
@@ -162,7 +157,7 @@ class Collector {
       });
       return out;
     }
-    return [{ object: withMetadata(obj), line: lineAt([]), prefix: [] }];
+    return [{ object: withMetadata(obj), line: this.line(start), prefix: [] }];
   }
 
   /** Adds a document's objects to `docs`, each finding its fields' lines in the document's nodes. */
@@ -175,44 +170,15 @@ class Collector {
 }
 
 /** A LineCounter for a whole text, without parsing it. */
-export function lineCounterOf(text: string): LineCounter {
+function lineCounterOf(text: string): LineCounter {
   const lines = new LineCounter();
   lines.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
   return lines;
 }
 
-/** An object of a chunked parse as plain data (what a worker thread can hand back): its chunk, and which document in it. */
-export interface ChunkDoc {
-  object: KObject;
-  line: number;
-  chunk: number;
-  index: number;
-  prefix: Path;
-}
-
-/**
- * Parses chunks [from, to) of a YAML text (see yaml-chunks.ts). `failed` when anything in them is
- * wrong: the whole stream is then parsed again to report it as the stream gives it.
- */
-export function parseChunks(text: string, source: string, lines: LineCounter, chunks: readonly Range[], from: number, to: number): { docs: ChunkDoc[]; failed: boolean } {
-  const base = chunks[from]![0];
-  const c = new Collector(source, lines);
-  const docs: ChunkDoc[] = [];
-  let chunk = from;
-  let index = 0;
-  for (const doc of composeAll(text.slice(base, chunks[to - 1]![1]))) {
-    const at = base + doc.range[0];
-    for (; chunk + 1 < to && chunks[chunk + 1]![0] <= at; chunk++) index = 0;
-    for (const e of c.objectsOf(doc, base)) docs.push({ object: e.object, line: e.line, chunk, index, prefix: e.prefix });
-    if (c.errors.length > 0) return { docs: [], failed: true };
-    index++;
-  }
-  return { docs, failed: false };
-}
-
 /** Field lines of chunked documents: their chunk is parsed again when asked (rarely: for an error). */
-export class ChunkLines {
+class ChunkLines {
   private readonly parsed = new Map<number, YamlDoc[]>();
 
   constructor(
@@ -221,17 +187,41 @@ export class ChunkLines {
     private readonly chunks: readonly Range[],
   ) {}
 
-  lineOf(d: ChunkDoc, path: Path): number {
-    const [start, end] = this.chunks[d.chunk]!;
-    let docs = this.parsed.get(d.chunk);
-    if (!docs) this.parsed.set(d.chunk, (docs = [...composeAll(this.text.slice(start, end))]));
-    const doc = docs[d.index]!;
-    return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, [...d.prefix, ...path])).line;
+  /** The line of `path` in the `index`th document of chunk `chunk`. */
+  lineIn(chunk: number, index: number, path: Path): number {
+    const [start, end] = this.chunks[chunk]!;
+    let docs = this.parsed.get(chunk);
+    if (!docs) this.parsed.set(chunk, (docs = [...composeAll(this.text.slice(start, end))]));
+    const doc = docs[index]!;
+    return this.lines.linePos(start + offsetOf(doc.contents as Node, doc, path)).line;
   }
+}
 
-  manifestDoc(d: ChunkDoc, source: string): ManifestDoc {
-    return { object: d.object, source, line: d.line, lineOf: (path) => this.lineOf(d, path) };
+/**
+ * Parses a YAML text chunk by chunk (see yaml-chunks.ts): in the block subset yaml-fast.ts reads,
+ * or else with the yaml package; documents drop their nodes once converted. Undefined when
+ * anything is wrong: the whole stream is then parsed again to report it as the stream gives it.
+ */
+export function parseChunks(text: string, source: string, chunks: readonly Range[]): ManifestDoc[] | undefined {
+  const lines = lineCounterOf(text);
+  const c = new Collector(source, lines);
+  const at = new ChunkLines(text, lines, chunks);
+  const docs: ManifestDoc[] = [];
+  const add = (entries: Entry[], chunk: number, index: number) => {
+    for (const e of entries) docs.push({ object: e.object, source, line: e.line, lineOf: (path) => at.lineIn(chunk, index, [...e.prefix, ...path]) });
+  };
+  for (let chunk = 0; chunk < chunks.length; chunk++) {
+    const [start, end] = chunks[chunk]!;
+    const fast = parseBlockDocument(text, start, end);
+    if (fast) {
+      add(c.objectsOfValue(fast.value, fast.start, (path) => at.lineIn(chunk, 0, path)), chunk, 0);
+    } else {
+      let index = 0;
+      for (const doc of composeAll(text.slice(start, end))) add(c.objectsOf(doc, start), chunk, index++);
+    }
+    if (c.errors.length > 0) return undefined;
   }
+  return docs;
 }
 
 /** Splits a JSON stream (`{...}{...}` or one per line) into the offsets of its top-level values. */
@@ -269,7 +259,7 @@ function splitJSONStream(text: string): { start: number; end: number }[] {
   return out;
 }
 
-export function isJSONText(text: string): boolean {
+function isJSONText(text: string): boolean {
   return /\S/.exec(text)?.[0] === '{';
 }
 
@@ -290,15 +280,10 @@ export function parseManifests(text: string, source: string): ParsedManifests {
     for (const { start, end } of splitJSONStream(text)) c.addDocument(parseDocument(text.slice(start, end), PARSE_OPTIONS), start, docs);
     return { docs, errors: c.errors };
   }
-  // Valid YAML is parsed chunk by chunk, and documents drop their nodes once converted; the
-  // stream as a whole reports what is wrong.
+  // Valid YAML is parsed chunk by chunk; the stream as a whole reports what is wrong.
   const chunks = yamlChunks(text);
-  if (chunks) {
-    const lines = lineCounterOf(text);
-    const { docs, failed } = parseChunks(text, source, lines, chunks, 0, chunks.length);
-    const at = new ChunkLines(text, lines, chunks);
-    if (!failed) return { docs: docs.map((d) => at.manifestDoc(d, source)), errors: [] };
-  }
+  const docs = chunks && parseChunks(text, source, chunks);
+  if (docs) return { docs, errors: [] };
   return parseYamlStream(text, source);
 }
 
