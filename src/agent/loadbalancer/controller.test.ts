@@ -7,7 +7,6 @@ import { cloneJson } from '../../store/json.ts';
 import type { Pod, Service } from '../../k8s/types.ts';
 import { healthCheckResponse } from './healthserver.ts';
 import { seed002 } from './scenarios.ts';
-import { REFLECTOR_WAIT_MS } from './controller.ts';
 import { type Fixture, endpointSlice, newFixture, service, settle } from './testing.ts';
 import { formatServiceList, serviceFlagsString } from './views.ts';
 
@@ -421,20 +420,5 @@ test('a service turned back into a ClusterIP loses its NodePort and LoadBalancer
   // IDs went 0.0.0.0:30001 (1), 192.168.10.101:30001 (2), the ClusterIP (3), the LB IP (4): key order.
   assert.deepEqual([...f.maps.revNat4.keys()], [3]);
   assert.equal(f.maps.backends4.size, 1);
-  f.controller.stop();
-});
-
-test('changes wait out the reflector buffer: a service and its slice created together are written once, with backends', async () => {
-  const f = await newFixture();
-  await f.store.create(service('default', 'web', { clusterIP: '10.96.3.3', ports: [{ port: 80 }] }));
-  await f.store.create(endpointSlice('default', 'web', ['10.0.1.5', '10.0.2.6'], [{ port: 80 }]));
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(entry(f, '10.96.3.3', 80), undefined, 'nothing is written before the wait is over');
-  assert.equal(f.controller.isIdle(), false, 'buffered changes keep the controller busy');
-  await f.clock.advance(REFLECTOR_WAIT_MS - 1);
-  assert.equal(entry(f, '10.96.3.3', 80), undefined);
-  await settle(f);
-  assert.deepEqual(backendsOf(f, entry(f, '10.96.3.3', 80)), ['10.0.1.5:80/TCP', '10.0.2.6:80/TCP']);
-  assert.equal(f.controller.isIdle(), true);
   f.controller.stop();
 });

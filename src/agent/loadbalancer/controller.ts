@@ -5,7 +5,6 @@
 
 import type { Clock } from '../../controller/clock.ts';
 import { Informer } from '../../controller/informer.ts';
-import { KeyBuffer } from '../../controller/keybuffer.ts';
 import type { Runnable } from '../../controller/runnable.ts';
 import { WorkQueue } from '../../controller/workqueue.ts';
 import { GK } from '../../k8s/kinds.ts';
@@ -29,11 +28,6 @@ import { LBReconciler } from './reconciler.ts';
 /** The controller's name among the agent's features (`agent.feature('loadbalancer')`). */
 export const LOADBALANCER_FEATURE = 'loadbalancer';
 
-// cilium 1.18 pkg/loadbalancer/reflectors/k8s.go reflectorWaitTime: Service, EndpointSlice and Pod
-// events are buffered this long before they are written (it also flushes at 5000 events; keys
-// here coalesce, so only the wait bounds a batch).
-export const REFLECTOR_WAIT_MS = 100;
-
 /** cilium loadbalancer.ErrFrontendConflict. */
 const CONFLICT = 'frontend already owned by another service';
 
@@ -53,8 +47,6 @@ export interface LoadBalancerControllerOptions {
    * Without it, the Node's InternalIP and ExternalIP addresses are used.
    */
   nodeAddresses?: readonly AddrKey[];
-  /** How long changes are buffered before they are processed (default REFLECTOR_WAIT_MS; 0: at once). */
-  reflectorWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -105,8 +97,6 @@ export class LoadBalancerController implements Runnable {
   private readonly nodes: Informer<Node>;
   private readonly pods: Informer<Pod>;
   private readonly queue: WorkQueue;
-  /** Changes of services, slices and pods after the initial sync wait here before they are queued. */
-  private readonly buffer: KeyBuffer;
   private readonly log: (line: string) => void;
   private readonly nodeName: string;
   private nodeAddressOverride: readonly AddrKey[] | undefined;
@@ -142,7 +132,6 @@ export class LoadBalancerController implements Runnable {
     this.queue = new WorkQueue(opts.clock, {
       onError: (key, err) => this.log(`loadbalancer: ${key}: ${err instanceof Error ? err.message : String(err)}`),
     });
-    this.buffer = new KeyBuffer(opts.clock, opts.reflectorWaitMs ?? REFLECTOR_WAIT_MS, (key) => this.queue.add(key));
   }
 
   get config(): LBConfig {
@@ -157,22 +146,19 @@ export class LoadBalancerController implements Runnable {
     // each service once, in cache order, with its endpoints already known.
     this.updateNodeAddresses();
     this.nodes.on({ add: () => this.updateNodeAddresses(), update: () => this.updateNodeAddresses() }, false);
-    // The replay of the caches below is the initial sync: queued at once, not buffered.
-    let add = (key: string) => this.queue.add(key);
-    const svcKey = (o: Service) => add(`svc:${serviceName(o)}`);
+    const svcKey = (o: Service) => this.queue.add(`svc:${serviceName(o)}`);
     this.services.on({ add: svcKey, update: (_, o) => svcKey(o), delete: svcKey });
     const sliceKey = (s: EndpointSlice) => {
       const svc = s.metadata.labels?.[LABEL_SERVICE_NAME];
-      if (svc) add(`svc:${s.metadata.namespace ?? 'default'}/${svc}`);
+      if (svc) this.queue.add(`svc:${s.metadata.namespace ?? 'default'}/${svc}`);
     };
     const sliceMoved = (o: EndpointSlice, n: EndpointSlice) => {
       sliceKey(o);
       sliceKey(n);
     };
     this.slices.on({ add: sliceKey, update: sliceMoved, delete: sliceKey }, false);
-    const podKey = (p: Pod) => add(`pod:${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`);
+    const podKey = (p: Pod) => this.queue.add(`pod:${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`);
     this.pods.on({ add: podKey, update: (_, p) => podKey(p), delete: podKey });
-    add = (key) => this.buffer.add(key);
     this.queue.run((key) => this.process(key));
     await this.queue.whenIdle();
     // cilium prunes restored map entries once the initial state is in.
@@ -185,15 +171,13 @@ export class LoadBalancerController implements Runnable {
     this.slices.stop();
     this.nodes.stop();
     this.pods.stop();
-    this.buffer.stop();
     this.queue.stop();
   }
 
   isIdle(): boolean {
-    return !this.started || (this.pruned && this.buffer.isEmpty && this.queue.isIdle());
+    return !this.started || (this.pruned && this.queue.isIdle());
   }
 
-  /** Resolves once what is queued is processed; buffered changes wait for the reflector's wait time (the clock). */
   whenIdle(): Promise<void> {
     return this.queue.whenIdle();
   }

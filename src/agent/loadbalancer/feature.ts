@@ -6,7 +6,7 @@ import { type AgentFeature, serviceKey } from '../agent.ts';
 import { LBMaps } from '../../datapath/maps/lb.ts';
 import type { AddrKey } from '../../netaddr/lpm.ts';
 import { parseLBConfig } from './config.ts';
-import { LoadBalancerController, REFLECTOR_WAIT_MS } from './controller.ts';
+import { LoadBalancerController } from './controller.ts';
 
 /** The node's LB maps (created once per node by the runtime and shared with its datapath hook). */
 export const LB_MAPS = serviceKey<(nodeName: string) => LBMaps>('datapath/lb-maps');
@@ -36,9 +36,6 @@ export const loadBalancerFeature: AgentFeature = {
       clock: ctx.clock,
       config: ctx.config,
       nodeAddresses: ctx.services.get(NODEPORT_ADDRESSES)?.(ctx.nodeName),
-      // Virtual-time labs replay the seeds' transcripts, where every buffered change would add
-      // 100 ms to the ages they print; real-time labs buffer as cilium does.
-      reflectorWaitMs: ctx.clock.virtual ? 0 : REFLECTOR_WAIT_MS,
       log: ctx.log,
     });
   },

@@ -7,7 +7,7 @@ import type { EndpointSlice, Service } from '../../k8s/types.ts';
 import { LBMaps } from '../../datapath/maps/lb.ts';
 import { parseAddrKey } from '../../datapath/maps/lbaddr.ts';
 import { MemoryStore } from '../../store/memory.ts';
-import { LoadBalancerController, REFLECTOR_WAIT_MS } from './controller.ts';
+import { LoadBalancerController } from './controller.ts';
 
 export interface Fixture {
   store: MemoryStore;
@@ -62,10 +62,9 @@ export async function newFixture(o: FixtureOptions = {}): Promise<Fixture> {
   return { store, clock, maps, controller, logs };
 }
 
-/** Lets watch deliveries run, waits out the reflector's buffer and for the controller's queue to drain. */
+/** Lets watch deliveries run and waits for the controller's queue to drain. */
 export async function settle(f: Fixture): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  await f.clock.advance(REFLECTOR_WAIT_MS);
   await f.controller.whenIdle();
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   await f.controller.whenIdle();
