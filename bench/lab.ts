@@ -54,7 +54,10 @@ for (const [label, clock] of [
 if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('bundle build failed');
 const port = await freePort();
 const server = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, ['bin/cilia.mjs', 'lab', 'up', 'labs/week5-bgp', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+// exactly package.json's start script (node flags included), on a free port
+const [node, ...startArgs] = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+if (node !== 'node') throw new Error('package.json start script does not start with node');
+const child = spawn(process.execPath, [...startArgs, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const childExited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`lab up exited with ${code}`))));
 const upLine = await Promise.race([
   childExited,
