@@ -35,6 +35,11 @@ export function passes(f: WatchFilter, obj: KObject): boolean {
   return true;
 }
 
+/** Whether `passes` holds for every object (the filter constrains nothing). */
+function selectsEverything(f: WatchFilter): boolean {
+  return f.namespace === undefined && !f.labels?.length && !f.fields?.length;
+}
+
 type ChangeType = Exclude<WatchEventType, 'BOOKMARK'>;
 
 interface Queued {
@@ -119,8 +124,7 @@ export class WatchHub {
    */
   watch(table: KindTable, filter: WatchFilter, since: number | undefined, currentRev: number, cb: (ev: WatchEvent) => void): Watch {
     const kw = this.kind(table);
-    const everything = filter.namespace === undefined && !filter.labels?.length && !filter.fields?.length;
-    const w: Watcher = { filter: everything ? undefined : filter, cb, items: [], head: 0, tail: 0, stopped: false, label: table.type.plural };
+    const w: Watcher = { filter: selectsEverything(filter) ? undefined : filter, cb, items: [], head: 0, tail: 0, stopped: false, label: table.type.plural };
     if (since === undefined) {
       table.scan(filter.namespace, (obj) => {
         if (passes(filter, obj)) this.enqueue(w, { rev: currentRev, ev: { type: 'ADDED', object: obj } });
