@@ -41,11 +41,12 @@ export async function bgpSpeaker(argv: string[], err: (line: string) => void): P
       process.once('SIGTERM', () => resolve());
     });
     await running.close('shutting down');
-    clock.stop(); // timers of closed sessions must not hold the process
     return 0;
   } catch (e) {
     err(e instanceof FrrConfigError ? e.message : `speaker: ${(e as Error).message}`);
     return 1;
+  } finally {
+    clock.stop(); // timers of closed (or never started) sessions must not hold the process
   }
 }
 
